@@ -1,0 +1,1 @@
+"""The four engines (form, rules, flow, report) and the pieces they share (common, expr)."""

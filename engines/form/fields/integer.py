@@ -1,0 +1,36 @@
+"""Whole numbers."""
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+
+from engines.common.labels import Label, msg
+from engines.form.fields.base import FieldError, FieldType
+
+
+class IntegerField(FieldType):
+    name = "integer"
+    label = Label(zh="整数", en="Integer")
+    widget = "number"
+    filter_ops = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "isnull")
+
+    def column_type(self, field):
+        return sa.BigInteger()
+
+    def parse(self, field, raw):
+        if isinstance(raw, bool):
+            raise FieldError(msg("must be a whole number", "必须是整数"))
+        if isinstance(raw, int):
+            return raw
+        try:
+            value = Decimal(str(raw).strip().replace(",", ""))
+        except InvalidOperation:
+            raise FieldError(msg("must be a whole number", "必须是整数")) from None
+        if not value.is_finite() or value != value.to_integral_value():
+            raise FieldError(msg("must be a whole number", "必须是整数"))
+        return int(value)
+
+    def json_schema(self, field):
+        return {"type": "integer"}
+
+
+FIELD_TYPE = IntegerField
