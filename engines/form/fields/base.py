@@ -30,6 +30,7 @@ class CompileContext:
         self.tables = tables          # name -> raw table spec (dict)
         self._report = report         # report(subpath, message)
         self.compile_expression = compile_expression  # (source, scope) -> Expression
+        self.table: str | None = None  # the table whose field is being prepared
 
     def problem(self, subpath: tuple, message: str) -> None:
         self._report(subpath, message)

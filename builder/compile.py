@@ -1,0 +1,154 @@
+"""The compiler driver: load (with includes), validate against the schema, run engine compile steps."""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from types import MappingProxyType
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from builder import schema
+from builder.errors import BuildError, Mark
+from builder.loader import LoadFailed, Marks, load_file
+from builder.model import App
+from engines.common.labels import Label
+from engines.form.compile import compile_tables
+
+MERGEABLE = ("tables",)   # sections an included file may contribute to
+LISTS = ("roles",)
+
+
+class BuildFailed(Exception):
+    def __init__(self, errors: list[BuildError]):
+        self.errors = sorted(errors, key=BuildError.sort_key)
+        super().__init__("\n".join(map(str, self.errors)))
+
+
+def compile_files(paths) -> list[App]:
+    """Compile several definitions; collect the errors of all of them before failing."""
+    apps, errors = [], []
+    for p in paths:
+        try:
+            apps.append(compile_app(p))
+        except BuildFailed as exc:
+            errors.extend(exc.errors)
+    names = {}
+    for app in apps:
+        if app.name in names:
+            errors.append(BuildError(Mark(app.source, 1, 1), ("app",),
+                                     f"app name '{app.name}' is also used by {names[app.name]}"))
+        names[app.name] = app.source
+    if errors:
+        raise BuildFailed(errors)
+    return apps
+
+
+def compile_app(path) -> App:
+    path = _display(path)
+    errors: list[BuildError] = []
+    digest = hashlib.sha256()
+    data, marks, files = _load_with_includes(path, errors, digest, stack=())
+    if data is None:
+        raise BuildFailed(errors)
+    errors.extend(schema.check(data, marks))
+    if errors:
+        raise BuildFailed(errors)
+
+    def report(p, message, at_key=False):
+        errors.append(BuildError(marks.at(tuple(p), at_key), tuple(p), message))
+
+    timezone = data.get("timezone", "Asia/Shanghai")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        report(("timezone",), f"unknown time zone '{timezone}' (use an IANA name such as 'Asia/Shanghai')")
+    tables = compile_tables(data.get("tables", {}), report, timezone)
+    if errors:
+        raise BuildFailed(errors)
+    return App(
+        name=data["app"], title=Label.of(data.get("title"), data["app"]),
+        description=Label.of(data["description"]) if "description" in data else None,
+        version=str(data.get("version", "1")), timezone=timezone,
+        roles=tuple(data.get("roles", ())), tables=MappingProxyType(tables),
+        source=path, files=tuple(files), definition_hash=digest.hexdigest(),
+    )
+
+
+def _display(path) -> str:
+    p = Path(path)
+    if not p.is_absolute():
+        return str(p)
+    try:
+        rel = os.path.relpath(p)
+    except ValueError:
+        return str(p)
+    return str(p) if rel.startswith("..") else rel
+
+
+def _load_with_includes(path, errors, digest, stack):
+    """Load `path` and merge its includes; report missing files, cycles and clashes."""
+    try:
+        data, marks = load_file(path)
+    except LoadFailed as exc:
+        errors.extend(exc.errors)
+        return None, None, []
+    try:
+        digest.update(Path(path).read_bytes())
+    except OSError:
+        pass
+    files = [path]
+    if not isinstance(data, dict):
+        errors.append(BuildError(marks.at(()), (), "a definition must be a mapping (key: value) at the top"))
+        return None, None, files
+    includes = data.pop("include", [])
+    if not isinstance(includes, list):
+        errors.append(BuildError(marks.at(("include",)), ("include",), "expected a list of file names"))
+        return data, marks, files
+    here = Path(path).parent
+    for i, rel in enumerate(includes):
+        where = marks.at(("include", i))
+        if not isinstance(rel, str):
+            errors.append(BuildError(where, ("include", i), "expected a file name"))
+            continue
+        target = _display(here / rel)
+        if os.path.realpath(target) in stack or os.path.realpath(target) == os.path.realpath(path):
+            chain = " -> ".join([*(os.path.relpath(s) for s in stack), path, target])
+            errors.append(BuildError(where, ("include", i), f"include cycle: {chain}"))
+            continue
+        if not Path(target).is_file():
+            errors.append(BuildError(where, ("include", i), f"included file '{rel}' not found"))
+            continue
+        sub, sub_marks, sub_files = _load_with_includes(
+            target, errors, digest, stack + (os.path.realpath(path),))
+        if sub is None:
+            continue
+        files.extend(sub_files)
+        _merge(data, marks, sub, sub_marks, errors)
+    return data, marks, files
+
+
+def _merge(data, marks: Marks, sub, sub_marks: Marks, errors):
+    for key, value in sub.items():
+        if key in MERGEABLE and isinstance(value, dict):
+            target = data.setdefault(key, {})
+            if not isinstance(target, dict):
+                continue
+            for name, spec in value.items():
+                if name in target:
+                    first = marks.at((key, name), at_key=True)
+                    errors.append(BuildError(sub_marks.at((key, name), at_key=True), (key, name),
+                                             f"'{name}' is already defined at {first}"))
+                    continue
+                target[name] = spec
+            marks.values.update({p: m for p, m in sub_marks.values.items() if p and p[0] == key and len(p) > 1})
+            marks.keys.update({p: m for p, m in sub_marks.keys.items() if p and p[0] == key and len(p) > 1})
+        elif key in LISTS and isinstance(value, list):
+            base = data.setdefault(key, [])
+            for i, item in enumerate(value):
+                if item not in base:
+                    base.append(item)
+                    marks.values[(key, len(base) - 1)] = sub_marks.at((key, i))
+        else:
+            errors.append(BuildError(sub_marks.at((key,), at_key=True), (key,),
+                                     f"an included file may only contribute {', '.join(MERGEABLE + LISTS)}; "
+                                     f"put '{key}' in the main file"))

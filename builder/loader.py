@@ -1,0 +1,181 @@
+"""Load a YAML definition into plain data while keeping a file:line:col mark for every node.
+
+Definitions are untrusted: sizes, nesting, alias expansion (billion laughs) and recursive
+anchors are bounded, and every failure becomes a BuildError instead of a traceback.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from yaml.constructor import SafeConstructor
+
+from builder.errors import BuildError, Mark
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_NODES = 200_000   # after alias expansion
+MAX_DEPTH = 64
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TAB_INDENT = re.compile(r"^( *)\t", re.M)
+
+
+class LoadFailed(Exception):
+    def __init__(self, errors: list[BuildError]):
+        super().__init__("; ".join(map(str, errors)))
+        self.errors = errors
+
+
+@dataclass
+class Marks:
+    """Marks of values and of keys by path; an error finds the closest marked ancestor."""
+    values: dict = field(default_factory=dict)
+    keys: dict = field(default_factory=dict)
+
+    def at(self, path: tuple, at_key: bool = False) -> Mark:
+        if at_key and path in self.keys:
+            return self.keys[path]
+        p = tuple(path)
+        while p:
+            if p in self.values:
+                return self.values[p]
+            p = p[:-1]
+        return self.values.get((), Mark("?", 1, 1))
+
+    def update(self, other: "Marks") -> None:
+        self.values.update(other.values)
+        self.keys.update(other.keys)
+
+
+def load_file(path: str | Path, display_name: str | None = None):
+    """Return (data, marks) of one YAML file, or raise LoadFailed."""
+    name = display_name or str(path)
+    try:
+        raw = Path(path).read_bytes() if Path(path).stat().st_size <= MAX_BYTES else None
+    except OSError as exc:
+        raise LoadFailed([BuildError(Mark(name, 1, 1), (), f"cannot read file: {exc.strerror}")]) from None
+    if raw is None:
+        size = Path(path).stat().st_size / (1024 * 1024)
+        raise LoadFailed([BuildError(Mark(name, 1, 1), (),
+                                     f"file is {size:.1f} MB; a definition may be at most "
+                                     f"{MAX_BYTES // (1024 * 1024)} MB (split it with 'include:')")])
+    return load_text(raw, name)
+
+
+def load_text(raw: bytes | str, name: str):
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw[:exc.start].count(b"\n") + 1
+            raise LoadFailed([BuildError(Mark(name, line, 1), (),
+                                         "file is not UTF-8 text; save it as UTF-8")]) from None
+    else:
+        text = raw
+    tab = _TAB_INDENT.search(text)
+    if tab:
+        line = text.count("\n", 0, tab.start()) + 1
+        raise LoadFailed([BuildError(Mark(name, line, len(tab.group(1)) + 1), (),
+                                     "tab character in indentation; YAML indents with spaces only")])
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Mark(name, mark.line + 1, mark.column + 1) if mark else Mark(name, 1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise LoadFailed([BuildError(where, (), f"invalid YAML: {problem}")]) from None
+    except yaml.YAMLError as exc:
+        raise LoadFailed([BuildError(Mark(name, 1, 1), (), f"invalid YAML: {exc}")]) from None
+    if node is None:
+        raise LoadFailed([BuildError(Mark(name, 1, 1), (), "file is empty")])
+    return _Converter(name).convert(node)
+
+
+class _Converter:
+    def __init__(self, name: str):
+        self.name = name
+        self.marks = Marks()
+        self.errors: list[BuildError] = []
+        self.count = 0
+        self.active: set[int] = set()
+        self.scalars = SafeConstructor()
+
+    def convert(self, node):
+        data = self._node(node, ())
+        if self.errors:
+            raise LoadFailed(self.errors)
+        return data, self.marks
+
+    def _mark(self, node) -> Mark:
+        return Mark(self.name, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def _fail(self, node, path, message):
+        self.errors.append(BuildError(self._mark(node), path, message))
+        raise LoadFailed(self.errors)
+
+    def _node(self, node, path):
+        self.count += 1
+        if self.count > MAX_NODES:
+            self._fail(node, path, f"definition expands to more than {MAX_NODES} nodes "
+                                   "(too many aliases of anchors?)")
+        if len(path) > MAX_DEPTH:
+            self._fail(node, path, f"nesting deeper than {MAX_DEPTH} levels")
+        if id(node) in self.active:
+            self._fail(node, path, "an alias refers to the anchor that contains it (recursive anchor)")
+        self.marks.values[path] = self._mark(node)
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, path)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [self._node(child, path + (i,)) for i, child in enumerate(node.value)]
+            return self._mapping(node, path)
+        finally:
+            self.active.discard(id(node))
+
+    def _scalar(self, node, path):
+        try:
+            value = self.scalars.construct_object(node)
+        except yaml.YAMLError as exc:
+            self._fail(node, path, f"invalid value: {getattr(exc, 'problem', exc)}")
+        if isinstance(value, (dt.date, dt.datetime)):
+            return node.value  # keep dates as written; field types parse them
+        if isinstance(value, bytes):
+            self._fail(node, path, "binary values are not allowed")
+        return value
+
+    def _mapping(self, node, path):
+        out: dict = {}
+        first: dict = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self._merge(out, first, value_node, path)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._fail(key_node, path, "a key must be plain text")
+            key = self._scalar(key_node, path)
+            if not isinstance(key, str):
+                key = key_node.value
+            if key in first and first[key] is not None:
+                self.errors.append(BuildError(
+                    self._mark(key_node), path + (key,),
+                    f"duplicate key '{key}' (first defined at line {first[key].line})"))
+                continue
+            first[key] = self._mark(key_node)
+            self.marks.keys[path + (key,)] = first[key]
+            out[key] = self._node(value_node, path + (key,))
+        return out
+
+    def _merge(self, out, first, value_node, path):
+        sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+        for src in sources:
+            if not isinstance(src, yaml.MappingNode):
+                self._fail(src, path, "'<<' merges only mappings")
+            merged = self._node(src, path)
+            for k, v in merged.items():
+                if k not in out:
+                    out[k] = v
+                    first.setdefault(k, None)

@@ -1,0 +1,26 @@
+"""The compiled App: the only thing engines and the runtime read. Immutable."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from engines.common.labels import Label
+from engines.form.model import Table
+
+
+@dataclass(frozen=True)
+class App:
+    name: str
+    title: Label
+    description: Label | None
+    version: str
+    timezone: str
+    roles: tuple[str, ...]
+    tables: Mapping[str, Table]
+    source: str                # the root definition file
+    files: tuple[str, ...]     # root and included files
+    definition_hash: str       # sha256 of the files' bytes, in include order
+
+    @property
+    def sql_prefix(self) -> str:
+        return self.name.replace("-", "_")

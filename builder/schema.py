@@ -1,0 +1,137 @@
+"""The definition schema (JSON Schema 2020-12): composed from the engines' parts, shipped as a file.
+
+`builder/schema/app.schema.json` is what editors use (`# yaml-language-server: $schema=...`) and
+what the builder validates against; `tessera schema` regenerates it, a test keeps it in sync.
+"""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+
+from builder.errors import BuildError
+from engines.common.problems import did_you_mean
+from engines.form import definition_schema as form_schema
+
+SCHEMA_FILE = Path(__file__).parent / "schema" / "app.schema.json"
+SCHEMA_ID = "https://tessera.dev/schema/app.schema.json"
+
+
+def build_schema() -> dict:
+    form_props, form_defs = form_schema.schema_part()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "Tessera app definition",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "app": {"type": "string", "pattern": r"^[a-z][a-z0-9_-]{0,39}$",
+                    "description": "the app's name: lower case letters, digits, '_' or '-'"},
+            "title": {"$ref": "#/$defs/label"},
+            "description": {"$ref": "#/$defs/label"},
+            "version": {"x-expected": "a version such as 1 or '1.2'", "type": ["string", "integer"]},
+            "timezone": {"type": "string", "description": "IANA zone, default Asia/Shanghai"},
+            "roles": {"type": "array", "uniqueItems": True,
+                      "items": {"type": "string", "pattern": form_schema.NAME}},
+            "include": {"type": "array", "items": {"type": "string"}},
+            **form_props,
+        },
+        "$defs": form_defs,
+    }
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Draft202012Validator:
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return Draft202012Validator(schema)
+
+
+def check(data, marks, require_app: bool = True) -> list[BuildError]:
+    errors = []
+    if require_app and isinstance(data, dict) and "app" not in data:
+        errors.append(BuildError(marks.at(()), (), "missing required key 'app' (the app's name)"))
+    for err in _validator().iter_errors(data):
+        path = tuple(err.absolute_path)
+        message, at_key, path = _explain(err, path)
+        errors.append(BuildError(marks.at(path, at_key=at_key), path, message))
+    return errors
+
+
+_QUOTED = re.compile(r"'([^']*)'")
+
+
+def _explain(err, path):
+    """Turn a jsonschema error into a message a business user can act on."""
+    v, inst, schema = err.validator, err.instance, err.schema
+    if v in ("additionalProperties", "unevaluatedProperties"):
+        known = set(schema.get("properties", {}))
+        for sub in schema.get("allOf", []):
+            if sub.get("if", {}).get("properties", {}).get("type", {}).get("const") == inst.get("type"):
+                known |= set(sub["then"].get("properties", {}))
+        unknown = [k for k in inst if k not in known] or _QUOTED.findall(err.message)[:1]
+        key = unknown[0]
+        return f"unknown key '{key}'{did_you_mean(key, known)}", True, path + (key,)
+    if v == "required":
+        missing = _QUOTED.findall(err.message)[0]
+        return f"missing required key '{missing}'", False, path
+    if v == "enum":
+        allowed = [str(x) for x in schema["enum"]]
+        hint = did_you_mean(inst, allowed) or f" (one of: {', '.join(allowed[:12])}{', ...' if len(allowed) > 12 else ''})"
+        what = "field type" if path and path[-1] == "type" else "value"
+        return f"unknown {what} '{inst}'{hint}", False, path
+    if v == "const":
+        return f"must be '{schema['const']}'", False, path
+    if v == "type":
+        expected = schema.get("x-expected") or _a(schema["type"])
+        return f"expected {expected}, got {_describe(inst)}", False, path
+    if v in ("anyOf", "oneOf"):
+        return f"expected {schema.get('x-expected', 'a different value')}, got {_describe(inst)}", False, path
+    if v == "pattern":
+        hint = (f"'{inst}' is not a valid name: use lower case letters, digits and '_', "
+                f"starting with a letter")
+        if "propertyNames" in err.schema_path:  # the offending thing is a key, not a value
+            return hint, True, path + (inst,)
+        return hint, False, path
+    if v in ("minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems",
+             "minProperties", "maxProperties", "uniqueItems"):
+        return _limits(v, schema, inst), False, path
+    return err.message, False, path
+
+
+def _limits(v, schema, inst):
+    return {
+        "minLength": lambda: "must not be empty" if schema[v] == 1 else f"must be at least {schema[v]} characters",
+        "maxLength": lambda: f"must be at most {schema[v]} characters",
+        "minimum": lambda: f"must be at least {schema[v]}",
+        "maximum": lambda: f"must be at most {schema[v]}",
+        "minItems": lambda: f"needs at least {schema[v]} items",
+        "maxItems": lambda: f"may have at most {schema[v]} items",
+        "minProperties": lambda: "must not be empty" if schema[v] == 1 else f"needs at least {schema[v]} entries",
+        "maxProperties": lambda: f"may have at most {schema[v]} entries",
+        "uniqueItems": lambda: "has the same item twice",
+    }[v]()
+
+
+def _a(types) -> str:
+    names = {"string": "a text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
+             "object": "a mapping (key: value)", "array": "a list", "null": "nothing"}
+    if isinstance(types, list):
+        return " or ".join(names.get(t, t) for t in types)
+    return names.get(types, types)
+
+
+def _describe(inst) -> str:
+    if isinstance(inst, bool):
+        return str(inst).lower()
+    if isinstance(inst, dict):
+        return "a mapping"
+    if isinstance(inst, list):
+        return "a list"
+    if inst is None:
+        return "nothing"
+    text = repr(inst) if isinstance(inst, str) else str(inst)
+    return text if len(text) <= 40 else text[:37] + "..."

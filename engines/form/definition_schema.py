@@ -1,0 +1,86 @@
+"""The form engine's part of the definition schema: `tables`, built from the field type registry."""
+from __future__ import annotations
+
+from engines.form.fields import field_types
+
+NAME = r"^[a-z][a-z0-9_]{0,62}$"
+
+LABEL = {
+    "x-expected": "a text or a mapping {zh: ..., en: ...}",
+    "anyOf": [
+        {"type": "string", "minLength": 1, "maxLength": 200},
+        {"type": "object", "minProperties": 1, "additionalProperties": False,
+         "properties": {"zh": {"type": "string", "maxLength": 200},
+                        "en": {"type": "string", "maxLength": 200}}},
+    ],
+}
+
+OPTION = {
+    "x-expected": "an option key, or a mapping {key: ..., label: ...}",
+    "anyOf": [
+        {"type": "string", "minLength": 1, "maxLength": 100},
+        {"type": "object", "required": ["key"], "additionalProperties": False,
+         "properties": {"key": {"type": "string", "minLength": 1, "maxLength": 100},
+                        "label": {"$ref": "#/$defs/label"},
+                        "color": {"type": "string"}}},
+    ],
+}
+
+SCALAR = {"x-expected": "a number, a text, true or false",
+          "type": ["string", "number", "boolean"]}
+
+
+def field_schema() -> dict:
+    types = field_types()
+    common = {
+        "type": {"enum": sorted(types), "description": "the field type"},
+        "label": {"$ref": "#/$defs/label"},
+        "help": {"$ref": "#/$defs/label"},
+        "required": {"type": "boolean"},
+        "unique": {"type": "boolean"},
+        "readonly": {"type": "boolean"},
+        "index": {"type": "boolean"},
+        "default": {"x-expected": "a value", "type": ["string", "number", "boolean", "array", "object"]},
+        "min": SCALAR,
+        "max": SCALAR,
+        "max_length": {"type": "integer", "minimum": 1, "maximum": 100000},
+        "pattern": {"type": "string", "maxLength": 500},
+        "options": {"type": "array", "items": {"$ref": "#/$defs/option"}, "maxItems": 1000},
+    }
+    per_type = []
+    for name, ftype in types.items():
+        if not ftype.settings_schema and not ftype.required_settings:
+            continue
+        per_type.append({
+            "if": {"properties": {"type": {"const": name}}, "required": ["type"]},
+            "then": {"properties": dict(ftype.settings_schema),
+                     "required": list(ftype.required_settings)},
+        })
+    return {"type": "object", "required": ["type"], "properties": common,
+            "allOf": per_type, "unevaluatedProperties": False}
+
+
+def table_schema() -> dict:
+    return {
+        "type": "object",
+        "required": ["fields"],
+        "additionalProperties": False,
+        "properties": {
+            "label": {"$ref": "#/$defs/label"},
+            "description": {"$ref": "#/$defs/label"},
+            "icon": {"type": "string", "maxLength": 50},
+            "title_field": {"type": "string"},
+            "list_fields": {"type": "array", "items": {"type": "string"}},
+            "fields": {"type": "object", "minProperties": 1, "maxProperties": 500,
+                       "propertyNames": {"pattern": NAME},
+                       "additionalProperties": {"$ref": "#/$defs/field"}},
+        },
+    }
+
+
+def schema_part() -> tuple[dict, dict]:
+    """(top-level properties, $defs) that this engine contributes."""
+    props = {"tables": {"type": "object", "maxProperties": 300, "propertyNames": {"pattern": NAME},
+                        "additionalProperties": {"$ref": "#/$defs/table"}}}
+    defs = {"label": LABEL, "option": OPTION, "field": field_schema(), "table": table_schema()}
+    return props, defs

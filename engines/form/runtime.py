@@ -1,0 +1,43 @@
+"""One installed app as the form engine sees it at run time."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from engines.form.events import Subscribers
+from engines.form.fields import field_types
+from engines.form.model import Table
+from engines.form.sql import SqlTables, build_sql_tables
+from engines.form.system import sequences_table
+
+
+@dataclass
+class FormApp:
+    name: str
+    tables: Mapping[str, Table]
+    sql: SqlTables
+    engine: sa.Engine
+    sequences: sa.Table
+    timezone: ZoneInfo
+    subscribers: Subscribers
+    media_dir: str
+
+    @classmethod
+    def build(cls, name, prefix, tables, metadata, engine, timezone="Asia/Shanghai", media_dir="var/media"):
+        return cls(name=name, tables=tables, sql=build_sql_tables(prefix, tables, metadata),
+                   engine=engine, sequences=sequences_table(metadata), timezone=ZoneInfo(timezone),
+                   subscribers=Subscribers(), media_dir=media_dir)
+
+    def table(self, name: str) -> Table:
+        return self.tables[name]
+
+    def ftype(self, field):
+        return field_types()[field.type]
+
+    def links_to(self, table: str):
+        """(table, field) pairs of link fields elsewhere that point at `table`: the related lists."""
+        return [(t.name, f.name) for t in self.tables.values() for f in t.fields.values()
+                if f.type == "link" and f.table == table]

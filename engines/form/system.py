@@ -1,0 +1,31 @@
+"""System tables the form engine owns."""
+import sqlalchemy as sa
+
+
+def sequences_table(metadata: sa.MetaData) -> sa.Table:
+    """Counters behind auto_number fields; one row per (app, table, field, period)."""
+    if "tessera_sequences" in metadata.tables:
+        return metadata.tables["tessera_sequences"]
+    return sa.Table(
+        "tessera_sequences", metadata,
+        sa.Column("app", sa.String(40), primary_key=True),
+        sa.Column("tbl", sa.String(63), primary_key=True),
+        sa.Column("field", sa.String(63), primary_key=True),
+        sa.Column("period", sa.String(20), primary_key=True),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+    )
+
+
+def next_sequence(conn, seq: sa.Table, app: str, table: str, field: str, period: str) -> int:
+    """Increment in the database so two writers never get the same number."""
+    key = (seq.c.app == app) & (seq.c.tbl == table) & (seq.c.field == field) & (seq.c.period == period)
+    for _ in range(3):
+        if conn.execute(seq.update().where(key).values(value=seq.c.value + 1)).rowcount:
+            return conn.execute(sa.select(seq.c.value).where(key)).scalar_one()
+        try:
+            with conn.begin_nested():
+                conn.execute(seq.insert().values(app=app, tbl=table, field=field, period=period, value=1))
+            return 1
+        except sa.exc.IntegrityError:
+            continue
+    raise RuntimeError("could not allocate a sequence number")

@@ -1,0 +1,86 @@
+"""The `tessera` command."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+from builder import BuildFailed, compile_files
+from builder.schema import SCHEMA_FILE, build_schema
+
+
+@click.group()
+def main():
+    """Tessera: YAML definitions become tables, pages and a JSON API."""
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+def validate(files):
+    """Check definition files; print every error as file:line:col; exit 1 if any."""
+    try:
+        apps = compile_files(files)
+    except BuildFailed as exc:
+        for err in exc.errors:
+            click.echo(str(err), err=True)
+        click.echo(f"{len(exc.errors)} error(s)", err=True)
+        sys.exit(1)
+    for app in apps:
+        click.echo(f"ok: {app.source}: app '{app.name}', {len(app.tables)} tables")
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path())
+@click.option("--db", "database_url", envvar="TESSERA_DATABASE_URL", default="sqlite:///var/tessera.db",
+              show_default=True, help="database URL (sqlite:///file.db or postgresql://...)")
+@click.option("--host", envvar="TESSERA_HOST", default="127.0.0.1", show_default=True)
+@click.option("--port", envvar="TESSERA_PORT", default=5000, show_default=True, type=int)
+@click.option("--media", envvar="TESSERA_MEDIA_DIR", default="var/media", show_default=True)
+@click.option("--demo", is_flag=True, help="fill empty tables with demo data")
+@click.option("--debug", is_flag=True)
+def run(files, database_url, host, port, media, demo, debug):
+    """Create what is missing in the database and serve the apps (default: apps/*.yaml)."""
+    from runtime.platform import Platform
+    from runtime.webapp import create_app
+
+    files = list(files) or _default_apps()
+    try:
+        platform = Platform.from_files(files, database_url, media)
+    except BuildFailed as exc:
+        for err in exc.errors:
+            click.echo(str(err), err=True)
+        sys.exit(1)
+    if demo:
+        from runtime.demo import fill_demo_data
+        for name, count in fill_demo_data(platform).items():
+            click.echo(f"demo data: {name}: {count} records")
+    app = create_app(platform)
+    url = f"http://{host}:{port}/"
+    click.echo(f"Tessera is running at {url}  (apps: {', '.join(platform.apps)}; database: {database_url})")
+    click.echo(f"Open {url} in a browser; the JSON API is at {url}api/<app>/<table>. Press Ctrl+C to stop.")
+    app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="exit 1 if the shipped schema file is out of date")
+def schema(check):
+    """Write the definition JSON Schema (builder/schema/app.schema.json) from the engines' parts."""
+    text = json.dumps(build_schema(), ensure_ascii=False, indent=1) + "\n"
+    if check:
+        same = SCHEMA_FILE.read_text(encoding="utf-8") == text
+        click.echo("schema is up to date" if same else "schema is out of date: run `tessera schema`")
+        sys.exit(0 if same else 1)
+    SCHEMA_FILE.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {SCHEMA_FILE}")
+
+
+def _default_apps():
+    folder = "apps"
+    return sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".yaml")) \
+        if os.path.isdir(folder) else []
+
+
+if __name__ == "__main__":
+    main()

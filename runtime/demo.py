@@ -1,0 +1,159 @@
+"""Demo data for any app: plausible values chosen by field type, written through the record service.
+
+Generic on purpose (no app-specific code): names, phones, regions, amounts and times over the last
+12 months, links to existing records. Only empty tables are filled, so a restart adds nothing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红鹏辉建华飞鑫波宁婷欣雪琳晨宇浩然子涵梓萱一诺思远嘉怡"
+REGIONS = [("广东省", "深圳市", "南山区"), ("广东省", "广州市", "天河区"), ("上海市", "上海市", "浦东新区"),
+           ("北京市", "北京市", "朝阳区"), ("浙江省", "杭州市", "西湖区"), ("江苏省", "南京市", "鼓楼区"),
+           ("四川省", "成都市", "武侯区"), ("湖北省", "武汉市", "洪山区"), ("福建省", "厦门市", "思明区"),
+           ("山东省", "青岛市", "市南区"), ("陕西省", "西安市", "雁塔区"), ("湖南省", "长沙市", "岳麓区")]
+WORDS = ["经典", "精选", "限定", "尊享", "臻品", "悦享", "优选", "畅享", "星耀", "匠心"]
+THINGS = ["保温杯", "帆布袋", "蓝牙耳机", "咖啡券", "雨伞", "笔记本", "香薰", "抱枕", "茶具", "毛巾"]
+ROOT_COUNT, CHILD_COUNT = 60, 400
+
+
+def fill_demo_data(platform, seed: int = 2026, scale: float = 1.0) -> dict[str, int]:
+    rng = random.Random(seed)
+    filled = {}
+    for inst in platform.apps.values():
+        form = inst.form
+        for tname in _dependency_order(form.tables):
+            t = form.tables[tname]
+            sql = form.sql[tname]
+            with form.engine.connect() as conn:
+                if conn.execute(sa.select(sa.func.count()).select_from(sql)).scalar_one():
+                    continue
+                pools = {f.table: list(conn.execute(sa.select(form.sql[f.table].c.id)).scalars())
+                         for f in t.fields.values() if f.type in ("link", "multi_link")}
+            has_links = any(f.type == "link" for f in t.fields.values())
+            n = int((CHILD_COUNT if has_links else ROOT_COUNT) * scale)
+            gen = _Generator(rng, pools)
+            with inst.records.unit_of_work(source="system") as w:
+                for i in range(n):
+                    values = {name: gen.value(f, i) for name, f in t.fields.items()
+                              if not form.ftype(f).computed and form.ftype(f).stored}
+                    w.create(tname, {k: v for k, v in values.items() if v is not None})
+            filled[f"{inst.app.name}.{tname}"] = n
+    return filled
+
+
+def _dependency_order(tables) -> list[str]:
+    order, seen = [], set()
+
+    def visit(name, stack=()):
+        if name in seen or name in stack:
+            return
+        for f in tables[name].fields.values():
+            if f.type in ("link", "multi_link") and f.table != name:
+                visit(f.table, stack + (name,))
+        seen.add(name)
+        order.append(name)
+
+    for name in tables:
+        visit(name)
+    return order
+
+
+class _Generator:
+    def __init__(self, rng: random.Random, pools):
+        self.rng, self.pools = rng, pools
+        self.now = dt.datetime.now(dt.timezone.utc)
+
+    def value(self, f, i):
+        r = self.rng
+        handler = getattr(self, "_" + f.type, None)
+        if handler is None:
+            return None
+        if not f.required and f.type not in ("select", "link") and r.random() < 0.1:
+            return None
+        return handler(f, i)
+
+    def _text(self, f, i):
+        n = f.name
+        if "name" in n and "user" not in n:
+            return r_name(self.rng) if f.max_length is None or f.max_length >= 3 else None
+        if f.unique or n.endswith(("_no", "_id", "code")):
+            return f"{n[:2].upper()}{i + 1:06d}"[: f.max_length or 40]
+        text = self.rng.choice(WORDS) + self.rng.choice(THINGS)
+        return text[: f.max_length] if f.max_length else text
+
+    _barcode = _text
+
+    def _long_text(self, f, i):
+        return "，".join(self.rng.choice(WORDS) + self.rng.choice(THINGS) for _ in range(3)) + "。"
+
+    def _integer(self, f, i):
+        lo = f.min if isinstance(f.min, int) else 0
+        hi = f.max if isinstance(f.max, int) else max(lo + 10, 1000)
+        return self.rng.randint(lo, hi) if not f.readonly else None
+
+    def _money(self, f, i):
+        lo = float(f.min) if f.min is not None else 0.0
+        value = Decimal(str(round(self.rng.uniform(max(lo, 1.0), 2000.0), 2)))
+        return None if f.readonly else str(value)
+
+    _decimal = _money
+
+    def _percent(self, f, i):
+        return self.rng.choice([5, 10, 15, 20])
+
+    def _rating(self, f, i):
+        return self.rng.randint(1, int(f.max or 5))
+
+    def _select(self, f, i):
+        return self.rng.choice(f.options).key if f.options else None
+
+    def _multi_select(self, f, i):
+        return [o.key for o in f.options if self.rng.random() < 0.4]
+
+    def _boolean(self, f, i):
+        return self.rng.random() < 0.7
+
+    def _phone(self, f, i):
+        return f"1{self.rng.choice('3456789')}{self.rng.randint(0, 9)}{i:04d}{self.rng.randint(0, 9999):04d}"
+
+    def _email(self, f, i):
+        return f"user{i + 1}@example.com"
+
+    def _url(self, f, i):
+        return f"https://example.com/{i + 1}"
+
+    def _date(self, f, i):
+        if "birth" in f.name:
+            return dt.date(self.rng.randint(1965, 2005), self.rng.randint(1, 12), self.rng.randint(1, 28)).isoformat()
+        return (self.now.date() - dt.timedelta(days=self.rng.randint(0, 364))).isoformat()
+
+    def _datetime(self, f, i):
+        back = dt.timedelta(days=self.rng.randint(0, 364), seconds=self.rng.randint(0, 86399))
+        return (self.now - back).isoformat()
+
+    def _time(self, f, i):
+        return f"{self.rng.randint(8, 21):02d}:{self.rng.choice(['00', '15', '30', '45'])}"
+
+    def _region(self, f, i):
+        return "/".join(self.rng.choice(REGIONS))
+
+    def _color(self, f, i):
+        return "#%06x" % self.rng.randint(0, 0xFFFFFF)
+
+    def _link(self, f, i):
+        pool = self.pools.get(f.table) or []
+        return self.rng.choice(pool) if pool else None
+
+    def _multi_link(self, f, i):
+        pool = self.pools.get(f.table) or []
+        return sorted(set(self.rng.sample(pool, min(len(pool), self.rng.randint(0, 3))))) if pool else []
+
+
+def r_name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))

@@ -1,0 +1,63 @@
+"""The platform: one database, the installed apps and their engines, wired together."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from builder import compile_files
+from builder.model import App
+from engines.form.records import RecordService
+from engines.form.runtime import FormApp
+from runtime.database import make_engine
+from runtime.system_tables import define_system_tables
+
+
+@dataclass
+class InstalledApp:
+    app: App
+    form: FormApp
+    records: RecordService
+
+
+class Platform:
+    def __init__(self, database_url: str, media_dir: str = "var/media"):
+        self.engine = make_engine(database_url)
+        self.metadata = sa.MetaData()
+        self.system = define_system_tables(self.metadata)
+        self.media_dir = media_dir
+        self.apps: dict[str, InstalledApp] = {}
+
+    @classmethod
+    def from_files(cls, paths, database_url: str, media_dir: str = "var/media") -> "Platform":
+        platform = cls(database_url, media_dir)
+        for app in compile_files(paths):
+            platform.add(app)
+        platform.create_missing()
+        return platform
+
+    def add(self, app: App) -> InstalledApp:
+        form = FormApp.build(app.name, app.sql_prefix, app.tables, self.metadata, self.engine,
+                             app.timezone, self.media_dir)
+        installed = InstalledApp(app=app, form=form, records=RecordService(form))
+        self.apps[app.name] = installed
+        return installed
+
+    def create_missing(self) -> None:
+        """Create the tables that do not exist yet and record each app's version and hash."""
+        self.metadata.create_all(self.engine)
+        apps = self.system["apps"]
+        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        with self.engine.begin() as conn:
+            for inst in self.apps.values():
+                a = inst.app
+                values = dict(version=a.version, definition_hash=a.definition_hash, source=a.source, updated_at=now)
+                if conn.execute(apps.update().where(apps.c.name == a.name).values(**values)).rowcount == 0:
+                    conn.execute(apps.insert().values(name=a.name, installed_at=now, **values))
+
+    def drop_all(self) -> None:
+        self.metadata.drop_all(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

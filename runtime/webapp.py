@@ -1,0 +1,46 @@
+"""Flask app factory: the platform's pages and API for every installed app."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask, jsonify, request
+
+from engines.form.api import api_blueprint
+from engines.form.pages import pages_blueprint
+from runtime.platform import Platform
+
+
+def create_app(platform: Platform | None = None, *, apps=None, database_url: str | None = None,
+               config: dict | None = None) -> Flask:
+    """Build the Flask app. Either pass a Platform, or app definition files and a database URL
+    (falling back to TESSERA_APPS / TESSERA_DATABASE_URL from the environment)."""
+    if platform is None:
+        files = apps or [p for p in os.environ.get("TESSERA_APPS", "").split(os.pathsep) if p]
+        url = database_url or os.environ.get("TESSERA_DATABASE_URL", "sqlite:///var/tessera.db")
+        platform = Platform.from_files(files, url, os.environ.get("TESSERA_MEDIA_DIR", "var/media"))
+    flask_app = Flask(__name__)
+    flask_app.config.update(
+        SECRET_KEY=os.environ.get("TESSERA_SECRET_KEY") or os.urandom(32),
+        MAX_CONTENT_LENGTH=int(os.environ.get("TESSERA_MAX_UPLOAD", 20 * 1024 * 1024)),
+        JSON_SORT_KEYS=False,
+    )
+    if config:
+        flask_app.config.update(config)
+    flask_app.extensions["tessera.platform"] = platform
+    flask_app.extensions["tessera.apps"] = platform.apps
+    flask_app.register_blueprint(api_blueprint(), url_prefix="/api")
+    flask_app.register_blueprint(pages_blueprint())
+    _json_errors_for_api(flask_app)
+    return flask_app
+
+
+def _json_errors_for_api(flask_app: Flask) -> None:
+    """Under /api, every HTTP error is JSON, never an HTML page."""
+    from werkzeug.exceptions import HTTPException
+
+    @flask_app.errorhandler(HTTPException)
+    def http_error(exc):
+        if request.path.startswith("/api/"):
+            return jsonify(error={"code": exc.name.lower().replace(" ", "_"),
+                                  "message": exc.description}), exc.code
+        return exc

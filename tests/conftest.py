@@ -1,0 +1,84 @@
+"""Shared fixtures. Set TESSERA_TEST_DATABASE_URL=postgresql://... to run the suite on PostgreSQL."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("TESSERA_TEST_DATABASE_URL", "")
+
+
+@pytest.fixture
+def db_url(tmp_path):
+    """A fresh, empty database: an SQLite file, or the PostgreSQL test database wiped clean."""
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path / 'tessera.db'}"
+        return
+    url = sa.engine.make_url(PG_URL).set(drivername="postgresql+psycopg")
+    engine = sa.create_engine(url)
+    _wipe(engine)
+    yield url.render_as_string(hide_password=False)
+    _wipe(engine)
+    engine.dispose()
+
+
+def _wipe(engine):
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+
+
+@pytest.fixture
+def make_platform(db_url, tmp_path):
+    """make_platform(yaml_text_or_paths...) -> Platform with tables created."""
+    from runtime.platform import Platform
+
+    made = []
+
+    def make(*sources):
+        paths = []
+        for i, src in enumerate(sources):
+            if isinstance(src, str) and "\n" in src:
+                p = tmp_path / f"app{i}.yaml"
+                p.write_text(src, encoding="utf-8")
+                paths.append(str(p))
+            else:
+                paths.append(str(src))
+        platform = Platform.from_files(paths, db_url, media_dir=str(tmp_path / "media"))
+        made.append(platform)
+        return platform
+
+    yield make
+    for p in made:
+        p.dispose()
+
+
+SHOP = """
+app: shop
+title: {zh: 小店, en: Shop}
+tables:
+  members:
+    label: {zh: 会员, en: Members}
+    title_field: name
+    fields:
+      name: {type: text, required: true, max_length: 20, label: {zh: 姓名, en: Name}}
+      phone: {type: phone, unique: true}
+      tier: {type: select, options: [normal, vip], default: normal}
+      points: {type: integer, default: 0, min: 0}
+      birthday: {type: date}
+  orders:
+    title_field: order_no
+    fields:
+      order_no: {type: text, unique: true, required: true}
+      member: {type: link, table: members, required: true}
+      amount: {type: money, min: 0}
+      status: {type: select, options: [pending, completed], default: pending}
+"""
+
+
+@pytest.fixture
+def shop(make_platform):
+    return make_platform(SHOP).apps["shop"]
