@@ -14,6 +14,7 @@ from builder.model import App
 from engines.common.labels import Label
 from engines.form.compile import compile_tables
 
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 MERGEABLE = ("tables",)   # sections an included file may contribute to
 LISTS = ("roles",)
 
@@ -50,19 +51,24 @@ def compile_app(path) -> App:
     data, marks, files = _load_with_includes(path, errors, digest, stack=())
     if data is None:
         raise BuildFailed(errors)
-    errors.extend(schema.check(data, marks))
-    if errors:
-        raise BuildFailed(errors)
+    schema_errors = schema.check(data, marks)
+    errors.extend(schema_errors)
 
     def report(p, message, at_key=False):
         errors.append(BuildError(marks.at(tuple(p), at_key), tuple(p), message))
 
-    timezone = data.get("timezone", "Asia/Shanghai")
+    # the engines' checks run even after schema errors, on what the schema check did not refuse,
+    # so one build reports every problem of the definition
+    timezone = data.get("timezone", DEFAULT_TIMEZONE)
+    if not isinstance(timezone, str):
+        timezone = DEFAULT_TIMEZONE         # reported by the schema check
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         report(("timezone",), f"unknown time zone '{timezone}' (use an IANA name such as 'Asia/Shanghai')")
-    tables = compile_tables(data.get("tables", {}), report, timezone)
+        timezone = DEFAULT_TIMEZONE         # one error, not one more per date field
+    tables = compile_tables(data.get("tables", {}), report, timezone,
+                            invalid=frozenset(e.path for e in schema_errors))
     if errors:
         raise BuildFailed(errors)
     return App(

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 
 from builder.errors import BuildError
 from engines.common.problems import did_you_mean
@@ -45,18 +46,36 @@ def build_schema() -> dict:
 
 
 @lru_cache(maxsize=1)
-def _validator() -> Draft202012Validator:
+def _validators():
+    """(validator of the whole file with fields only type-checked, {type: validator of one field}).
+
+    Validating each field against its own `field_<type>` definition gives the same verdict as the
+    shipped schema's if/then dispatch at a fraction of the cost, and sharper messages.
+    """
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-    return Draft202012Validator(schema)
+    defs = schema["$defs"]
+    shallow = {**schema, "$defs": {**defs, "field": {k: v for k, v in defs["field"].items() if k != "allOf"}}}
+    per_type = {k[len("field_"):]: Draft202012Validator({"$ref": f"#/$defs/{k}", "$defs": defs})
+                for k in defs if k.startswith("field_")}
+    return Draft202012Validator(shallow), per_type
 
 
 def check(data, marks, require_app: bool = True) -> list[BuildError]:
     errors = []
     if require_app and isinstance(data, dict) and "app" not in data:
         errors.append(BuildError(marks.at(()), (), "missing required key 'app' (the app's name)"))
-    for err in _validator().iter_errors(data):
-        path = tuple(err.absolute_path)
-        message, at_key, path = _explain(err, path)
+    whole, per_type = _validators()
+    found = list(whole.iter_errors(data))
+    if isinstance(data, dict) and isinstance(data.get("tables"), dict):
+        for tname, table in data["tables"].items():
+            fields = table.get("fields") if isinstance(table, dict) else None
+            for fname, spec in (fields.items() if isinstance(fields, dict) else ()):
+                if isinstance(spec, dict) and spec.get("type") in per_type:
+                    base = ("tables", tname, "fields", fname)
+                    found.extend((base, e) for e in per_type[spec["type"]].iter_errors(spec))
+    for item in found:
+        base, err = item if isinstance(item, tuple) else ((), item)
+        message, at_key, path = _explain(err, base + tuple(err.absolute_path))
         errors.append(BuildError(marks.at(path, at_key=at_key), path, message))
     return errors
 
@@ -69,9 +88,6 @@ def _explain(err, path):
     v, inst, schema = err.validator, err.instance, err.schema
     if v in ("additionalProperties", "unevaluatedProperties"):
         known = set(schema.get("properties", {}))
-        for sub in schema.get("allOf", []):
-            if sub.get("if", {}).get("properties", {}).get("type", {}).get("const") == inst.get("type"):
-                known |= set(sub["then"].get("properties", {}))
         unknown = [k for k in inst if k not in known] or _QUOTED.findall(err.message)[:1]
         key = unknown[0]
         return f"unknown key '{key}'{did_you_mean(key, known)}", True, path + (key,)
@@ -89,6 +105,11 @@ def _explain(err, path):
         expected = schema.get("x-expected") or _a(schema["type"])
         return f"expected {expected}, got {_describe(inst)}", False, path
     if v in ("anyOf", "oneOf"):
+        # a branch of the right JSON type failed inside: its error says more than "expected X"
+        inner = [e for e in err.context if e.validator != "type"]
+        if inner:
+            sub = best_match(inner)
+            return _explain(sub, path[:len(path) - len(err.absolute_path)] + tuple(sub.absolute_path))
         return f"expected {schema.get('x-expected', 'a different value')}, got {_describe(inst)}", False, path
     if v == "pattern":
         hint = (f"'{inst}' is not a valid name: use lower case letters, digits and '_', "

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite.base import SQLiteIdentifierPreparer
 from engines.common.labels import Label
 from engines.common.problems import did_you_mean
 from engines.expr import compile_expression
+from engines.form.definition_schema import NAME
 from engines.form.fields import CompileContext, FieldError, field_types
 from engines.form.model import SYSTEM_COLUMNS, Field, Option, Table
 
@@ -19,25 +20,61 @@ RESERVED = frozenset(PG_RESERVED) | frozenset(SQLiteIdentifierPreparer.reserved_
 COMMON_KEYS = {"type", "label", "help", "required", "unique", "readonly", "index", "default",
                "min", "max", "max_length", "pattern", "options"}
 TITLE_TYPES = ("text", "auto_number", "phone", "email", "barcode")
+NAME_RE = re.compile(NAME)
 
 Report = Callable[..., None]  # (path, message, at_key=False)
 
 
-def compile_tables(raw: dict, report: Report, timezone: str = "Asia/Shanghai") -> dict[str, Table]:
+def compile_tables(raw: dict, report: Report, timezone: str = "Asia/Shanghai",
+                   invalid: frozenset = frozenset()) -> dict[str, Table]:
+    """`invalid`: paths the schema check already reported. The tables are still checked so that
+    one build shows every problem, but a field whose spec has a schema error is only known by
+    name (its spec is not trusted), and a table that is not even shaped like one is skipped."""
+    if not isinstance(raw, dict):
+        return {}
+    raw_tables = _well_shaped(raw)
     tables = {}
     for tname, tspec in raw.items():
         path = ("tables", tname)
+        if not (isinstance(tname, str) and NAME_RE.match(tname)):
+            continue                       # reported by the schema check
         if tname in RESERVED:
             report(path, f"'{tname}' is a reserved SQL word; choose another name such as '{tname}s'", True)
-        tables[tname] = _table(tname, tspec, raw, path, report, timezone)
+        if not isinstance(tspec, dict) or not isinstance(tspec.get("fields"), dict):
+            continue                       # reported by the schema check
+        tables[tname] = _table(tname, tspec, raw_tables, path, report, timezone, invalid)
     return tables
 
 
-def _table(tname, spec, raw_tables, path, report, timezone) -> Table:
+def _well_shaped(raw: dict) -> dict:
+    """The raw tables as field types may read them (ctx.tables): every table a mapping with a
+    `fields` mapping of mappings, whatever the schema check found wrong, so no type trips over a
+    malformed neighbour; names stay, so references to them are not reported as unknown."""
+    out = {}
+    for tname, tspec in raw.items():
+        if not isinstance(tspec, dict):
+            out[tname] = {"fields": {}}
+            continue
+        fields = tspec.get("fields")
+        fields = {k: v for k, v in fields.items() if isinstance(v, dict)} if isinstance(fields, dict) else {}
+        out[tname] = {**tspec, "fields": fields}
+    return out
+
+
+def _has_error(invalid, path) -> bool:
+    n = len(path)
+    return any(p[:n] == path for p in invalid)
+
+
+def _table(tname, spec, raw_tables, path, report, timezone, invalid=frozenset()) -> Table:
     types = field_types()
     fields = {}
+    known = set()                          # field names, including those with a broken spec
     for fname, fspec in spec["fields"].items():
         fpath = path + ("fields", fname)
+        if not (isinstance(fname, str) and NAME_RE.match(fname)):
+            continue                       # reported by the schema check
+        known.add(fname)
         if fname in SYSTEM_COLUMNS:
             report(fpath, f"'{fname}' is a system column ({', '.join(SYSTEM_COLUMNS)}); "
                           "choose another name", True)
@@ -45,6 +82,8 @@ def _table(tname, spec, raw_tables, path, report, timezone) -> Table:
         if fname in RESERVED:
             report(fpath, f"'{fname}' is a reserved SQL word; choose another name", True)
             continue
+        if _has_error(invalid, fpath) or not isinstance(fspec, dict) or fspec.get("type") not in types:
+            continue                       # reported by the schema check
         ftype = types[fspec["type"]]
         ctx = CompileContext(raw_tables, lambda sub, m, fp=fpath: report(fp + tuple(sub), m),
                              compile_expression)
@@ -53,21 +92,27 @@ def _table(tname, spec, raw_tables, path, report, timezone) -> Table:
         fields[fname] = ftype.prepare(field, ctx)
         _check_default(fields[fname], ftype, fpath, report)
     title = spec.get("title_field") or _default_title(fields)
-    if title != "id" and title not in fields:
-        report(path + ("title_field",), f"unknown field '{title}'{did_you_mean(title, fields)}")
-    for i, name in enumerate(spec.get("list_fields", [])):
-        if name not in fields and name not in SYSTEM_COLUMNS:
-            report(path + ("list_fields", i), f"unknown field '{name}'{did_you_mean(name, fields)}")
+    if not isinstance(title, str):
+        title = _default_title(fields)     # reported by the schema check
+    elif title != "id" and title not in known:
+        report(path + ("title_field",), f"unknown field '{title}'{did_you_mean(title, known)}")
+    list_fields = spec.get("list_fields", [])
+    list_fields = list_fields if isinstance(list_fields, list) else []
+    for i, name in enumerate(list_fields):
+        if isinstance(name, str) and name not in known and name not in SYSTEM_COLUMNS:
+            report(path + ("list_fields", i), f"unknown field '{name}'{did_you_mean(name, known)}")
     return Table(
         name=tname, label=Label.of(spec.get("label"), tname), fields=MappingProxyType(fields),
         title_field=title, icon=spec.get("icon"),
         description=Label.of(spec["description"]) if "description" in spec else None,
-        list_fields=tuple(spec.get("list_fields", ())),
+        list_fields=tuple(n for n in list_fields if isinstance(n, str)),
     )
 
 
 def _field(fname, spec, ftype, timezone, fpath, report) -> Field:
-    settings = {k: v for k, v in spec.items() if k not in COMMON_KEYS}
+    # a key the type declares itself (auto_number's numbering `pattern`) belongs to the type
+    own = set(ftype.settings_schema)
+    settings = {k: v for k, v in spec.items() if k not in COMMON_KEYS or k in own}
     settings.setdefault("timezone", timezone)
     options = []
     seen = set()
@@ -79,9 +124,7 @@ def _field(fname, spec, ftype, timezone, fpath, report) -> Field:
         label = key if isinstance(opt, str) else opt.get("label")
         options.append(Option(key=key, label=Label.of(label, key),
                               color=None if isinstance(opt, str) else opt.get("color")))
-    if ftype.name in ("select", "multi_select") and not options:
-        report(fpath, "missing required key 'options' (the choices of this field)")
-    pattern = spec.get("pattern")
+    pattern = None if "pattern" in own else spec.get("pattern")
     if pattern is not None:
         try:
             re.compile(pattern)
@@ -96,13 +139,32 @@ def _field(fname, spec, ftype, timezone, fpath, report) -> Field:
         help=Label.of(spec["help"]) if "help" in spec else None,
         table=spec.get("table"), settings=MappingProxyType(settings),
     )
-    bounds = {}
+    bounds, values = {}, {}
+    bound = getattr(ftype, "bound", None)   # a type with keyword bounds (`min: today`) reads them itself
     for key in ("min", "max"):
-        if key in spec:
-            try:
-                bounds[key] = ftype.coerce(field, spec[key])
-            except FieldError as exc:
-                report(fpath + (key,), f"{key} {exc.message.en}")
+        if key not in spec:
+            continue
+        if bound is not None:
+            bounds[key] = spec[key]         # the type's prepare reports a bound it cannot read
+            if spec[key] != getattr(ftype, "dynamic", None):
+                try:
+                    values[key] = bound(field, spec[key])
+                except FieldError:
+                    pass
+            continue
+        try:
+            bounds[key] = values[key] = ftype.coerce(field, spec[key])
+        except FieldError as exc:
+            report(fpath + (key,), f"invalid {key} {spec[key]!r}: {exc.message.en}")
+    low, high = values.get("min"), values.get("max")
+    if low is not None and high is not None:
+        try:
+            inverted = low > high
+        except TypeError:
+            inverted = False
+        if inverted:
+            report(fpath + ("min",), f"min {spec['min']} is greater than max {spec['max']}; "
+                                     "nothing could be entered")
     if bounds:
         field = replace(field, **bounds)
     return field
@@ -115,7 +177,7 @@ def _check_default(field, ftype, fpath, report):
         value = ftype.default_value(field)
         ftype.validate(field, value)
     except FieldError as exc:
-        report(fpath + ("default",), f"default {exc.message.en}")
+        report(fpath + ("default",), f"invalid default {field.default!r}: {exc.message.en}")
 
 
 def _default_title(fields) -> str:

@@ -30,10 +30,9 @@ SCALAR = {"x-expected": "a number, a text, true or false",
           "type": ["string", "number", "boolean"]}
 
 
-def field_schema() -> dict:
-    types = field_types()
-    common = {
-        "type": {"enum": sorted(types), "description": "the field type"},
+def common_field_properties() -> dict:
+    return {
+        "type": {"enum": sorted(field_types()), "description": "the field type"},
         "label": {"$ref": "#/$defs/label"},
         "help": {"$ref": "#/$defs/label"},
         "required": {"type": "boolean"},
@@ -47,17 +46,23 @@ def field_schema() -> dict:
         "pattern": {"type": "string", "maxLength": 500},
         "options": {"type": "array", "items": {"$ref": "#/$defs/option"}, "maxItems": 1000},
     }
-    per_type = []
-    for name, ftype in types.items():
-        if not ftype.settings_schema and not ftype.required_settings:
-            continue
-        per_type.append({
-            "if": {"properties": {"type": {"const": name}}, "required": ["type"]},
-            "then": {"properties": dict(ftype.settings_schema),
-                     "required": list(ftype.required_settings)},
-        })
-    return {"type": "object", "required": ["type"], "properties": common,
-            "allOf": per_type, "unevaluatedProperties": False}
+
+
+def field_type_schema(name: str) -> dict:
+    """A closed schema for a field of one type: the common keys plus the type's own settings."""
+    ftype = field_types()[name]
+    props = {**common_field_properties(), **ftype.settings_schema, "type": {"const": name}}
+    return {"type": "object", "required": ["type", *ftype.required_settings],
+            "properties": props, "additionalProperties": False}
+
+
+def field_schema() -> dict:
+    """Dispatch on `type` to `field_<type>`; the builder validates each field against that def directly."""
+    names = sorted(field_types())
+    return {"type": "object", "required": ["type"],
+            "properties": {"type": {"enum": names, "description": "the field type"}},
+            "allOf": [{"if": {"properties": {"type": {"const": n}}, "required": ["type"]},
+                       "then": {"$ref": f"#/$defs/field_{n}"}} for n in names]}
 
 
 def table_schema() -> dict:
@@ -82,5 +87,6 @@ def schema_part() -> tuple[dict, dict]:
     """(top-level properties, $defs) that this engine contributes."""
     props = {"tables": {"type": "object", "maxProperties": 300, "propertyNames": {"pattern": NAME},
                         "additionalProperties": {"$ref": "#/$defs/table"}}}
-    defs = {"label": LABEL, "option": OPTION, "field": field_schema(), "table": table_schema()}
+    defs = {"label": LABEL, "option": OPTION, "field": field_schema(), "table": table_schema(),
+            **{f"field_{n}": field_type_schema(n) for n in field_types()}}
     return props, defs

@@ -122,7 +122,12 @@ class FieldType:
         return {}
 
     def json_schema(self, field: Field) -> dict:
-        return {"type": "string"}
+        schema = {"type": "string"}
+        if field.max_length:
+            schema["maxLength"] = field.max_length
+        if field.pattern:
+            schema["pattern"] = field.pattern
+        return schema
 
     def filter_value(self, field: Field, op: str, raw: Any) -> Any:
         """Coerce the operand of a list filter."""
