@@ -19,6 +19,8 @@ REGIONS = [("广东省", "深圳市", "南山区"), ("广东省", "广州市", "
            ("山东省", "青岛市", "市南区"), ("陕西省", "西安市", "雁塔区"), ("湖南省", "长沙市", "岳麓区")]
 WORDS = ["经典", "精选", "限定", "尊享", "臻品", "悦享", "优选", "畅享", "星耀", "匠心"]
 THINGS = ["保温杯", "帆布袋", "蓝牙耳机", "咖啡券", "雨伞", "笔记本", "香薰", "抱枕", "茶具", "毛巾"]
+MOBILE_PREFIXES = ["130", "131", "132", "135", "136", "137", "138", "139", "150", "151", "152", "155",
+                   "156", "157", "158", "159", "177", "180", "181", "182", "186", "187", "188", "189"]
 ROOT_COUNT, CHILD_COUNT = 60, 400
 
 
@@ -36,7 +38,8 @@ def fill_demo_data(platform, seed: int = 2026, scale: float = 1.0) -> dict[str, 
                 pools = {f.table: list(conn.execute(sa.select(form.sql[f.table].c.id)).scalars())
                          for f in t.fields.values() if f.type in ("link", "multi_link")}
             has_links = any(f.type == "link" for f in t.fields.values())
-            n = int((CHILD_COUNT if has_links else ROOT_COUNT) * scale)
+            n = t.demo_rows if t.demo_rows is not None else (CHILD_COUNT if has_links else ROOT_COUNT)
+            n = int(n * scale)
             gen = _Generator(rng, pools)
             with inst.records.unit_of_work(source="system") as w:
                 for i in range(n):
@@ -120,7 +123,8 @@ class _Generator:
         return self.rng.random() < 0.7
 
     def _phone(self, f, i):
-        return f"1{self.rng.choice('3456789')}{self.rng.randint(0, 9)}{i:04d}{self.rng.randint(0, 9999):04d}"
+        prefix = self.rng.choice(MOBILE_PREFIXES)
+        return f"{prefix}{i:04d}{self.rng.randint(0, 9999):04d}"
 
     def _email(self, f, i):
         return f"user{i + 1}@example.com"

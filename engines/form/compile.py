@@ -102,11 +102,18 @@ def _table(tname, spec, raw_tables, path, report, timezone, invalid=frozenset())
         if isinstance(name, str) and name not in known and name not in SYSTEM_COLUMNS:
             report(path + ("list_fields", i), f"unknown field '{name}'{did_you_mean(name, known)}")
     return Table(
-        name=tname, label=Label.of(spec.get("label"), tname), fields=MappingProxyType(fields),
+        name=tname, label=_label(spec, "label", path, invalid, tname), fields=MappingProxyType(fields),
         title_field=title, icon=spec.get("icon"),
-        description=Label.of(spec["description"]) if "description" in spec else None,
+        description=_label(spec, "description", path, invalid, None) if "description" in spec else None,
         list_fields=tuple(n for n in list_fields if isinstance(n, str)),
     )
+
+
+def _label(spec, key, path, invalid, fallback):
+    """A label of the table; a fallback when the schema check refused the value (the build fails anyway)."""
+    if _has_error(invalid, path + (key,)):
+        return Label.of(None, fallback or "")
+    return Label.of(spec.get(key), fallback or "")
 
 
 def _field(fname, spec, ftype, timezone, fpath, report) -> Field:

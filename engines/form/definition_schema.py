@@ -76,6 +76,8 @@ def table_schema() -> dict:
             "icon": {"type": "string", "maxLength": 50},
             "title_field": {"type": "string"},
             "list_fields": {"type": "array", "items": {"type": "string"}},
+            "demo_rows": {"type": "integer", "minimum": 0, "maximum": 1000000,
+                          "description": "how many records `tessera run --demo` puts in this table when empty"},
             "fields": {"type": "object", "minProperties": 1, "maxProperties": 500,
                        "propertyNames": {"pattern": NAME},
                        "additionalProperties": {"$ref": "#/$defs/field"}},

@@ -53,6 +53,7 @@ class Table:
     icon: str | None = None
     description: Label | None = None
     list_fields: tuple[str, ...] = ()
+    demo_rows: int | None = None
 
     def field(self, name: str) -> Field:
         return self.fields[name]
