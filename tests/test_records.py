@@ -104,3 +104,20 @@ def test_delete_refused_while_linked(shop):
 def test_not_found(shop):
     with pytest.raises(NotFound):
         shop.records.update("members", 12345, {"name": "x"})
+
+
+def test_readonly_fields_set_on_create_but_not_changed_by_users(make_platform):
+    inst = make_platform("""
+app: ro
+tables:
+  cards:
+    fields:
+      no: {type: text}
+      balance: {type: integer, default: 0, readonly: true}
+""").apps["ro"]
+    c = inst.records.create("cards", {"no": "1", "balance": 5}, source="api")
+    assert inst.records.update("cards", c["id"], {"no": "2", "balance": 5}, source="api")["no"] == "2"
+    with pytest.raises(ValidationFailed) as exc:
+        inst.records.update("cards", c["id"], {"balance": 100}, source="api")
+    assert exc.value.fields["balance"].en == "is read-only"
+    assert inst.records.update("cards", c["id"], {"balance": 100}, source="rule")["balance"] == 100

@@ -154,11 +154,10 @@ class Writer:
                 continue
             if raw is _MISSING and not creating:
                 continue
-            if not creating and f.readonly and self.source in ("page", "api"):
-                errors[name] = msg("is read-only", "只读，不能修改")
-                continue
             try:
                 value = ftype.default_value(f) if raw is _MISSING else ftype.coerce(f, raw)
+                if not creating and f.readonly and self.source in ("page", "api") and value != old.get(name):
+                    raise FieldError(msg("is read-only", "只读，不能修改"))
                 if value is None or value == []:
                     if f.required:
                         raise FieldError(msg("is required", "必填"))

@@ -1,0 +1,84 @@
+"""Phone numbers, stored in E.164 ("+8613812345678") so one number has one spelling."""
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+import sqlalchemy as sa
+from phonenumbers import PhoneNumberFormat
+
+from engines.common.labels import Label, msg
+from engines.form.fields.base import FieldError, FieldType
+
+
+class PhoneField(FieldType):
+    name = "phone"
+    label = Label(zh="电话", en="Phone")
+    widget = "tel"
+    searchable = True
+    filter_ops = ("eq", "ne", "contains", "in", "isnull")
+    settings_schema = {
+        "region": {"type": "string", "pattern": "^[A-Z]{2}$", "default": "CN",
+                   "description": "country whose numbers may be typed without +country code"},
+    }
+
+    def region(self, field) -> str:
+        return field.settings.get("region") or "CN"
+
+    def prepare(self, field, ctx):
+        if self.region(field) not in phonenumbers.SUPPORTED_REGIONS:
+            ctx.problem(("region",), f"unknown phone region '{self.region(field)}'")
+        return field
+
+    def column_type(self, field):
+        return sa.String(20)
+
+    def parse(self, field, raw):
+        region = self.region(field)
+        invalid = msg(f"is not a valid phone number (outside {region}, start with + and the country code)",
+                      f"不是有效的电话号码（{region} 以外的号码请以 + 和国家代码开头）")
+        if isinstance(raw, bool) or isinstance(raw, (dict, list)):
+            raise FieldError(invalid)
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)          # a spreadsheet number cell: 13812345678.0
+        try:
+            number = phonenumbers.parse(str(raw).strip(), region)
+        except phonenumbers.NumberParseException:
+            raise FieldError(invalid) from None
+        if not phonenumbers.is_valid_number(number):
+            raise FieldError(invalid)
+        if number.extension:
+            # E.164 has no extension; refusing beats silently dropping it
+            raise FieldError(msg("extensions are not supported", "不支持分机号"))
+        return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+    def filter_value(self, field, op, raw):
+        if op != "contains":
+            return self.parse(field, raw)
+        try:
+            return self.parse(field, raw)          # "138 1234 5678" finds "+8613812345678"
+        except FieldError:
+            return re.sub(r"[^\d+]", "", str(raw))  # a fragment: match its digits
+
+    def display(self, field, value, lang="zh"):
+        if value is None:
+            return ""
+        try:
+            number = phonenumbers.parse(value, None)
+        except phonenumbers.NumberParseException:
+            return str(value)
+        own = phonenumbers.region_code_for_number(number) == self.region(field)
+        return phonenumbers.format_number(
+            number, PhoneNumberFormat.NATIONAL if own else PhoneNumberFormat.INTERNATIONAL)
+
+    def form_value(self, field, value):
+        return self.display(field, value)
+
+    def input_attrs(self, field):
+        return {"inputmode": "tel"}
+
+    def json_schema(self, field):
+        return {"type": "string", "pattern": r"^\+[1-9]\d{1,14}$", "description": "E.164 phone number"}
+
+
+FIELD_TYPE = PhoneField
