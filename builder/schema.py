@@ -16,9 +16,12 @@ from jsonschema.exceptions import best_match
 from builder.errors import BuildError
 from engines.common.problems import did_you_mean
 from engines.form import definition_schema as form_schema
+from engines.form.fields import field_types
 
 SCHEMA_FILE = Path(__file__).parent / "schema" / "app.schema.json"
+RESERVED_APP_NAMES = ("api", "media", "static")  # taken by the platform's own URLs
 SCHEMA_ID = "https://tessera.dev/schema/app.schema.json"
+APP_NAME = r"^[a-z][a-z0-9_-]{0,39}$"
 
 
 def build_schema() -> dict:
@@ -30,7 +33,7 @@ def build_schema() -> dict:
         "type": "object",
         "additionalProperties": False,
         "properties": {
-            "app": {"type": "string", "pattern": r"^[a-z][a-z0-9_-]{0,39}$",
+            "app": {"type": "string", "pattern": APP_NAME,
                     "description": "the app's name: lower case letters, digits, '_' or '-'"},
             "title": {"$ref": "#/$defs/label"},
             "description": {"$ref": "#/$defs/label"},
@@ -75,9 +78,27 @@ def check(data, marks, require_app: bool = True) -> list[BuildError]:
                     found.extend((base, e) for e in per_type[spec["type"]].iter_errors(spec))
     for item in found:
         base, err = item if isinstance(item, tuple) else ((), item)
-        message, at_key, path = _explain(err, base + tuple(err.absolute_path))
-        errors.append(BuildError(marks.at(path, at_key=at_key), path, message))
+        for message, at_key, path in _explain_all(err, base + tuple(err.absolute_path)):
+            errors.append(BuildError(marks.at(path, at_key=at_key), path, message))
     return errors
+
+
+def _explain_all(err, path):
+    """Like _explain, but one error per unknown key (jsonschema lists them all in one error)."""
+    if err.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(err.instance, dict):
+        known = set(err.schema.get("properties", {}))
+        unknown = [k for k in err.instance if k not in known]
+        if len(unknown) > 1:
+            return [(f"unknown key '{k}'{_known_hint(k, known)}", True, path + (k,)) for k in unknown]
+    return [_explain(err, path)]
+
+
+def _known_hint(key, known) -> str:
+    """' (did you mean 'x'?)', or the allowed keys when they are few (a label's zh/en)."""
+    hint = did_you_mean(key, known)
+    if not hint and 0 < len(known) <= 6:
+        hint = f" (allowed: {', '.join(sorted(known))})"
+    return hint
 
 
 _QUOTED = re.compile(r"'([^']*)'")
@@ -90,7 +111,7 @@ def _explain(err, path):
         known = set(schema.get("properties", {}))
         unknown = [k for k in inst if k not in known] or _QUOTED.findall(err.message)[:1]
         key = unknown[0]
-        return f"unknown key '{key}'{did_you_mean(key, known)}", True, path + (key,)
+        return f"unknown key '{key}'{_known_hint(key, known)}", True, path + (key,)
     if v == "required":
         missing = _QUOTED.findall(err.message)[0]
         return f"missing required key '{missing}'", False, path
@@ -99,11 +120,17 @@ def _explain(err, path):
         hint = did_you_mean(inst, allowed) or f" (one of: {', '.join(allowed[:12])}{', ...' if len(allowed) > 12 else ''})"
         what = "field type" if path and path[-1] == "type" else "value"
         return f"unknown {what} '{inst}'{hint}", False, path
+    if v == "not" and path == ("app",):
+        return f"'{inst}' is reserved for the platform's own URLs; choose another app name", False, path
     if v == "const":
         return f"must be '{schema['const']}'", False, path
     if v == "type":
         expected = schema.get("x-expected") or _a(schema["type"])
-        return f"expected {expected}, got {_describe(inst)}", False, path
+        hint = ""
+        if (len(path) == 4 and path[0] == "tables" and path[2] == "fields" and isinstance(inst, str)
+                and inst in field_types()):
+            hint = f" (write {path[3]}: {{type: {inst}}})"   # `phone: phone` for `phone: {type: phone}`
+        return f"expected {expected}, got {_describe(inst)}{hint}", False, path
     if v in ("anyOf", "oneOf"):
         # a branch of the right JSON type failed inside: its error says more than "expected X"
         inner = [e for e in err.context if e.validator != "type"]
@@ -112,8 +139,7 @@ def _explain(err, path):
             return _explain(sub, path[:len(path) - len(err.absolute_path)] + tuple(sub.absolute_path))
         return f"expected {schema.get('x-expected', 'a different value')}, got {_describe(inst)}", False, path
     if v == "pattern":
-        hint = (f"'{inst}' is not a valid name: use lower case letters, digits and '_', "
-                f"starting with a letter")
+        hint = _pattern_hint(inst, schema["pattern"], schema)
         if "propertyNames" in err.schema_path:  # the offending thing is a key, not a value
             return hint, True, path + (inst,)
         return hint, False, path
@@ -121,6 +147,17 @@ def _explain(err, path):
              "minProperties", "maxProperties", "uniqueItems"):
         return _limits(v, schema, inst), False, path
     return err.message, False, path
+
+
+def _pattern_hint(inst, pattern, schema) -> str:
+    if pattern == form_schema.NAME:
+        return (f"'{inst}' is not a valid name: use lower case letters, digits and '_', "
+                f"starting with a letter (at most 63 characters)")
+    if pattern == APP_NAME:
+        return (f"'{inst}' is not a valid app name: use lower case letters, digits, '_' or '-', "
+                f"starting with a letter (at most 40 characters)")
+    expected = schema.get("description") or f"a text matching {pattern}"
+    return f"'{inst}' is not valid here: expected {expected}"
 
 
 def _limits(v, schema, inst):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -26,7 +27,7 @@ class Platform:
         self.engine = make_engine(database_url)
         self.metadata = sa.MetaData()
         self.system = define_system_tables(self.metadata)
-        self.media_dir = media_dir
+        self.media_dir = os.path.abspath(media_dir)  # uploads must not depend on the working directory
         self.apps: dict[str, InstalledApp] = {}
 
     @classmethod

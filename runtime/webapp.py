@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, render_template, request
 
 from engines.form.api import api_blueprint
 from engines.form.pages import pages_blueprint
@@ -35,12 +35,16 @@ def create_app(platform: Platform | None = None, *, apps=None, database_url: str
 
 
 def _json_errors_for_api(flask_app: Flask) -> None:
-    """Under /api, every HTTP error is JSON, never an HTML page."""
+    """Under /api every HTTP error is JSON; elsewhere it is the platform's error page. Never a traceback."""
     from werkzeug.exceptions import HTTPException
 
     @flask_app.errorhandler(HTTPException)
     def http_error(exc):
+        if exc.code == 500:
+            flask_app.logger.error("unhandled error on %s %s", request.method, request.path,
+                                   exc_info=getattr(exc, "original_exception", None))
         if request.path.startswith("/api/"):
             return jsonify(error={"code": exc.name.lower().replace(" ", "_"),
                                   "message": exc.description}), exc.code
-        return exc
+        return render_template("tessera/error.html", heading=f"{exc.code} {exc.name}",
+                               message=exc.description), exc.code

@@ -54,6 +54,8 @@ class ListRequest:
             if f is None:
                 req.filters.append((name, op, value))
                 continue
+            if (value is None or str(value).strip() == "") and op != "isnull":
+                continue  # an empty filter box filters nothing
             ftype = form.ftype(f)
             if op not in ftype.filter_ops or not ftype.stored or ftype.join_table:
                 errors[key] = msg(f"cannot filter with '{op}'", f"不支持筛选条件 {op}")
@@ -67,8 +69,6 @@ class ListRequest:
                     operand = ftype.filter_value(f, op, value)
             except FieldError as exc:
                 errors[key] = exc.message
-                continue
-            if value in ("", None) and op != "isnull":
                 continue
             req.filters.append((name, op, operand))
         req.q = str(args.get("q", "") or "").strip()[:200]

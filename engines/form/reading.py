@@ -68,7 +68,7 @@ def _lookup(form, conn, t, f, records):
 
 def _rollup(form, conn, t, f, records):
     src = form.sql[f.table]
-    link = f.settings.get("link") or next(n for tn, n in form.links_to(t.name) if tn == f.table)
+    link = f.compiled  # the link field that rollup's compile step found or checked
     func = f.settings.get("function", "count")
     measure = _ROLLUP[func](src.c[f.settings["field"]]) if func != "count" else sa.func.count()
     ids = [r["id"] for r in records]

@@ -72,7 +72,10 @@ class DateTimeField(DateField):
 
     def form_value(self, field, value):
         # what <input type="datetime-local"> expects, in the field's zone
-        return "" if value is None else value.astimezone(zone(field)).strftime("%Y-%m-%dT%H:%M")
+        if value is None:
+            return ""
+        local = value.astimezone(zone(field))
+        return local.strftime("%Y-%m-%dT%H:%M:%S" if local.second else "%Y-%m-%dT%H:%M")
 
     def json_schema(self, field):
         return {"type": "string", "format": "date-time"}

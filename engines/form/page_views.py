@@ -1,0 +1,195 @@
+"""What the list and detail pages show: display cells, columns, the filter form, sort and page links.
+
+Everything here returns plain dicts for the templates; values stay text (Jinja escapes them).
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from flask import url_for
+
+from engines.common.labels import Label
+from engines.form.fields.link import LinkValue
+from engines.form.reading import link_titles
+from engines.form.ui_text import translate
+
+SYSTEM_FIELDS = ("id", "created_at", "updated_at", "created_by", "updated_by")
+LIST_COLUMNS = 6
+LINK_CHOICES = 200          # a link becomes a <select> when the target has at most this many records
+NOT_IN_LIST = ("textarea", "json")
+_COLOR = re.compile(r"^#?[0-9A-Za-z]{1,20}$")
+
+
+# -- display ------------------------------------------------------------------------------------
+def cell(form, app_name, f, value, lang) -> dict:
+    """One value as the `show` macro in widgets.html draws it."""
+    if value is None or value == "" or value == []:
+        return {"kind": "empty"}
+    ftype = form.ftype(f)
+    if isinstance(value, LinkValue):
+        return {"kind": "links", "items": [_link_item(app_name, f, value)]}
+    if isinstance(value, list) and value and all(isinstance(v, LinkValue) for v in value):
+        return {"kind": "links", "items": [_link_item(app_name, f, v) for v in value]}
+    files = value if isinstance(value, list) else [value]
+    if all(isinstance(v, dict) and v.get("path") for v in files):
+        kind = "images" if ftype.widget == "image" else "files"
+        return {"kind": kind, "items": [{"href": url_for("pages.media", path=v["path"]),
+                                          "name": v.get("name") or v["path"].rsplit("/", 1)[-1],
+                                          "size": _size(v.get("size"))} for v in files]}
+    if f.options:
+        keys = value if isinstance(value, list) else [value]
+        badges = []
+        for key in keys:
+            opt = f.option(key)
+            color = opt.color if opt and opt.color and _COLOR.match(opt.color) else None
+            badges.append({"text": opt.label.get(lang) if opt else str(key), "color": color})
+        return {"kind": "badges", "items": badges}
+    text = ftype.display(f, value, lang)
+    if ftype.widget == "checkbox":
+        return {"kind": "bool", "on": bool(value), "text": text}
+    if ftype.widget == "color" and isinstance(value, str) and _COLOR.match(value):
+        return {"kind": "color", "text": text, "color": value}
+    return {"kind": "multiline" if ftype.widget in ("textarea", "json") else "text", "text": text}
+
+
+def _link_item(app_name, f, v: LinkValue) -> dict:
+    return {"text": v.title, "href": url_for("pages.detail", app_name=app_name, table=f.table, record_id=v.id)}
+
+
+def _size(n) -> str:
+    if not isinstance(n, int):
+        return ""
+    for unit in ("B", "KB", "MB"):
+        if n < 1024 or unit == "MB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return ""
+
+
+def system_cell(form, name, value) -> dict:
+    if value is None:
+        return {"kind": "empty"}
+    if name in ("created_at", "updated_at"):
+        return {"kind": "text", "text": local_time(form, value)}
+    return {"kind": "text", "text": str(value)}
+
+
+def local_time(form, value) -> str:
+    return value.astimezone(form.timezone).strftime("%Y-%m-%d %H:%M")
+
+
+def system_label(name) -> Label:
+    return Label(zh=translate(name, "zh"), en=translate(name, "en"))
+
+
+# -- columns and rows ---------------------------------------------------------------------------
+def columns(form, t) -> list[dict]:
+    names = list(t.list_fields) or [n for n, f in t.fields.items()
+                                    if form.ftype(f).widget not in NOT_IN_LIST][:LIST_COLUMNS]
+    cols = []
+    for name in names:
+        f = t.fields.get(name)
+        if f is None:
+            cols.append({"name": name, "label": system_label(name), "field": None, "sortable": name != "created_by"
+                         and name != "updated_by"})
+        else:
+            ft = form.ftype(f)
+            cols.append({"name": name, "label": f.label, "field": f,
+                         "sortable": ft.sortable and ft.stored and not ft.join_table})
+    return cols
+
+
+def rows(form, app_name, t, cols, records, lang) -> list[dict]:
+    out = []
+    for r in records:
+        cells = [cell(form, app_name, c["field"], r.get(c["name"]), lang) if c["field"] is not None
+                 else system_cell(form, c["name"], r.get(c["name"])) for c in cols]
+        out.append({"id": r["id"], "title": record_title(form, t, r, lang), "cells": cells,
+                    "href": url_for("pages.detail", app_name=app_name, table=t.name, record_id=r["id"])})
+    return out
+
+
+def record_title(form, t, record, lang) -> str:
+    f = t.fields.get(t.title_field)
+    value = record.get(t.title_field)
+    if f is None or value in (None, ""):
+        return f"#{record['id']}"
+    return form.ftype(f).display(f, value, lang) or f"#{record['id']}"
+
+
+# -- the filter form ----------------------------------------------------------------------------
+def filters(form, conn, t, args, lang) -> list[dict]:
+    """One entry per filterable field; `kind` picks the inputs the list template draws."""
+    out = []
+    for name, f in t.fields.items():
+        ft = form.ftype(f)
+        ops = ft.filter_ops
+        if not ft.stored or ft.join_table or not ops:
+            continue
+        spec = {"name": name, "label": f.label.get(lang)}
+        if f.type == "link" and "eq" in ops:
+            choices = link_choices(form, conn, f.table)
+            spec.update(kind="choice" if choices is not None else "number", param=name, value=args.get(name, ""),
+                        options=[(str(i), title) for i, title in (choices or [])])
+        elif f.options and ("eq" in ops or "contains" in ops):
+            param = name if "eq" in ops else f"{name}__contains"
+            spec.update(kind="choice", param=param, value=args.get(param, ""),
+                        options=[(o.key, o.label.get(lang)) for o in f.options])
+        elif ft.widget == "checkbox" and "eq" in ops:
+            spec.update(kind="choice", param=name, value=args.get(name, ""),
+                        options=[("true", translate("yes", lang)), ("false", translate("no", lang))])
+        elif "gte" in ops and "lte" in ops:
+            spec.update(kind="range", input=_range_input(ft.widget),
+                        low=(f"{name}__gte", args.get(f"{name}__gte", "")),
+                        high=(f"{name}__lte", args.get(f"{name}__lte", "")))
+        else:
+            param = f"{name}__contains" if "contains" in ops else name
+            spec.update(kind="text", param=param, value=args.get(param, ""))
+        out.append(spec)
+    return out
+
+
+def _range_input(widget) -> str:
+    return {"date": "date", "datetime": "datetime-local", "time": "time"}.get(widget, "number")
+
+
+def active_filters(args) -> bool:
+    return any(k not in ("q", "sort", "after", "before", "limit", "lang") for k in args)
+
+
+def link_choices(form, conn, table, limit=LINK_CHOICES):
+    """[(id, title)] of every record of `table`, or None when it has more than `limit`."""
+    sql = form.sql[table]
+    ids = list(conn.execute(sa.select(sql.c.id).order_by(sql.c.id).limit(limit + 1)).scalars())
+    if len(ids) > limit:
+        return None
+    titles = link_titles(form, conn, table, ids)
+    return sorted(((i, titles.get(i, f"#{i}")) for i in ids), key=lambda p: p[1])
+
+
+# -- links that keep the query --------------------------------------------------------------------
+def clean_args(args) -> dict:
+    """The list's query without empty values (an empty filter input means "any")."""
+    return {k: v for k, v in args.items() if v not in ("", None)}
+
+
+def list_url(app_name, table, args, **changes) -> str:
+    query = {k: v for k, v in args.items() if k not in ("after", "before", "lang")}
+    query.update({k: v for k, v in changes.items() if v is not None})
+    base = url_for("pages.list_records", app_name=app_name, table=table)
+    return f"{base}?{urlencode(query)}" if query else base
+
+
+def sort_links(app_name, table, args, cols, current) -> dict:
+    """Column name -> {href, dir}: clicking a column sorts by it, clicking again reverses."""
+    out = {}
+    for c in cols:
+        if not c["sortable"]:
+            continue
+        name = c["name"]
+        direction = "asc" if current == name else "desc" if current == f"-{name}" else None
+        target = f"-{name}" if direction == "asc" else name
+        out[name] = {"href": list_url(app_name, table, args, sort=target), "dir": direction}
+    return out

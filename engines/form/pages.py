@@ -1,0 +1,225 @@
+"""The generated pages of every installed app: home, app home, list, form, detail and delete.
+
+Server-rendered; every write goes through the record service with source="page".
+"""
+from __future__ import annotations
+
+import mimetypes
+import os
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from flask import (Blueprint, abort, flash, redirect, render_template, request, send_from_directory,
+                   url_for)
+
+from engines.common.labels import LANGUAGES
+from engines.form import page_forms as pf
+from engines.form import page_views as pv
+from engines.form.errors import Conflict, NotFound, RecordError, ValidationFailed
+from engines.form.query import BadQuery, ListRequest, run_list
+from engines.form.reading import resolve_links
+from engines.form.ui_text import translate, translator
+from engines.form.web import current_lang, installed, installed_apps
+
+RELATED_LIMIT = 20
+LANG_COOKIE_AGE = 365 * 24 * 3600
+
+
+def pages_blueprint() -> Blueprint:
+    bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
+                   static_url_path="/static/tessera")
+    bp.context_processor(_template_globals)
+    bp.after_request(_remember_lang)
+    bp.register_error_handler(404, _not_found)
+    bp.register_error_handler(NotFound, _not_found)
+
+    @bp.get("/")
+    def home():
+        apps = [{"name": n, "inst": i} for n, i in installed_apps().items()]
+        return render_template("tessera/home.html", apps=apps)
+
+    @bp.get("/_lang/<lang>")
+    def switch_lang(lang):
+        target = request.args.get("next") or "/"
+        if not target.startswith("/") or target.startswith("//") or "\\" in target:
+            target = "/"
+        resp = redirect(target, 303)
+        if lang in LANGUAGES:
+            resp.set_cookie("lang", lang, max_age=LANG_COOKIE_AGE, samesite="Lax")
+        return resp
+
+    @bp.get("/media/<path:path>")
+    def media(path):
+        inst = installed(path.split("/", 1)[0])
+        kind = mimetypes.guess_type(path)[0] or ""
+        image = kind.startswith("image/") and kind != "image/svg+xml"
+        resp = send_from_directory(os.path.abspath(inst.form.media_dir), path, as_attachment=not image)
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        return resp
+
+    @bp.get("/<app_name>/")
+    def app_home(app_name):
+        inst = installed(app_name)
+        with inst.form.engine.connect() as conn:
+            counts = {name: conn.execute(sa.select(sa.func.count()).select_from(inst.form.sql[name])).scalar_one()
+                      for name in inst.form.tables}
+        return render_template("tessera/app.html", app_name=app_name, inst=inst, counts=counts)
+
+    @bp.get("/<app_name>/<table>/")
+    def list_records(app_name, table):
+        inst, t = _table(app_name, table)
+        form, lang = inst.form, current_lang()
+        args = pv.clean_args(request.args)
+        cols = pv.columns(form, t)
+        page, error, sort = None, None, "-id"
+        with form.engine.connect() as conn:
+            try:
+                req = ListRequest.parse(form, t, args)
+                sort = req.sort
+                page = run_list(form, conn, t, req)
+                resolve_links(form, conn, t, page.records)
+            except BadQuery as exc:
+                error = exc
+            filters = pv.filters(form, conn, t, args, lang)
+        ctx = dict(app_name=app_name, inst=inst, tbl=t, cols=cols, args=args, filters=filters, error=error,
+                   filtering=pv.active_filters(args), sort_links=pv.sort_links(app_name, table, args, cols, sort),
+                   page=page, rows=pv.rows(form, app_name, t, cols, page.records, lang) if page else [])
+        if page is not None:
+            ctx["next_url"] = page.next_cursor and pv.list_url(app_name, table, args, after=page.next_cursor)
+            ctx["prev_url"] = page.prev_cursor and pv.list_url(app_name, table, args, before=page.prev_cursor)
+        return render_template("tessera/list.html", **ctx), 400 if error else 200
+
+    @bp.route("/<app_name>/<table>/new", methods=["GET", "POST"])
+    def new_record(app_name, table):
+        inst, t = _table(app_name, table)
+        if request.method == "GET":
+            return _form_page(inst, app_name, t, "create", kept=pf.initial_values(inst.form, t, request.args))
+        return _save(inst, app_name, t, "create")
+
+    @bp.get("/<app_name>/<table>/<int:record_id>")
+    def detail(app_name, table, record_id):
+        inst, t = _table(app_name, table)
+        form, lang = inst.form, current_lang()
+        record = inst.records.get(table, record_id)
+        with form.engine.connect() as conn:
+            resolve_links(form, conn, t, [record])
+            links = form.links_to(table)
+            related = [_related(inst, conn, app_name, other, fname, record_id, lang,
+                                named=sum(o == other for o, _ in links) > 1) for other, fname in links]
+        fields = [{"label": f.label.get(lang), "cell": pv.cell(form, app_name, f, record.get(name), lang)}
+                  for name, f in t.fields.items()]
+        return render_template("tessera/detail.html", app_name=app_name, inst=inst, tbl=t, record=record,
+                               title=pv.record_title(form, t, record, lang), fields=fields, related=related,
+                               created=pv.local_time(form, record["created_at"]),
+                               updated=pv.local_time(form, record["updated_at"]))
+
+    @bp.route("/<app_name>/<table>/<int:record_id>/edit", methods=["GET", "POST"])
+    def edit_record(app_name, table, record_id):
+        inst, t = _table(app_name, table)
+        record = inst.records.get(table, record_id)
+        if request.method == "GET":
+            return _form_page(inst, app_name, t, "edit", record=record)
+        return _save(inst, app_name, t, "edit", record=record)
+
+    @bp.route("/<app_name>/<table>/<int:record_id>/delete", methods=["GET", "POST"])
+    def delete_record(app_name, table, record_id):
+        inst, t = _table(app_name, table)
+        lang = current_lang()
+        record = inst.records.get(table, record_id)
+        title = pv.record_title(inst.form, t, record, lang)
+        problem = None
+        if request.method == "POST":
+            try:
+                inst.records.delete(table, record_id, source="page")
+            except Conflict as exc:
+                problem = exc.message.get(lang)
+            else:
+                flash(translate("deleted", lang, title=title), "success")
+                return redirect(url_for("pages.list_records", app_name=app_name, table=table), 303)
+        return render_template("tessera/delete.html", app_name=app_name, inst=inst, tbl=t, record=record,
+                               title=title, problem=problem), 409 if problem else 200
+
+    return bp
+
+
+# -- helpers ------------------------------------------------------------------------------------
+def _table(app_name, table):
+    inst = installed(app_name)
+    if table not in inst.form.tables:
+        abort(404)
+    return inst, inst.form.tables[table]
+
+
+def _form_page(inst, app_name, t, mode, record=None, kept=None, errors=None, problem=None, status=200):
+    lang = current_lang()
+    with inst.form.engine.connect() as conn:
+        display = None
+        if record is not None:
+            display = dict(record)
+            resolve_links(inst.form, conn, t, [display])
+        widgets = pf.widgets(inst.form, conn, app_name, t, mode, lang, record=record, display=display,
+                             kept=kept, errors=errors)
+    title = pv.record_title(inst.form, t, record, lang) if record else ""
+    return render_template("tessera/form.html", app_name=app_name, inst=inst, tbl=t, mode=mode, record=record,
+                           title=title, widgets=widgets, problem=problem, has_errors=bool(errors),
+                           multipart=pf.has_files(inst.form, t)), status
+
+
+def _save(inst, app_name, t, mode, record=None):
+    lang = current_lang()
+    values, kept, saved = pf.read_submission(inst.form, app_name, t, mode, request.form, request.files, record)
+    try:
+        if mode == "create":
+            result = inst.records.create(t.name, values, source="page")
+        else:
+            result = inst.records.update(t.name, record["id"], values, source="page")
+    except ValidationFailed as exc:
+        pf.discard(saved)
+        return _form_page(inst, app_name, t, mode, record=record, kept=kept, errors=exc.fields,
+                          status=exc.status)
+    except RecordError as exc:
+        pf.discard(saved)
+        if isinstance(exc, NotFound):
+            raise
+        return _form_page(inst, app_name, t, mode, record=record, kept=kept, problem=exc.message.get(lang),
+                          errors=exc.fields, status=exc.status)
+    title = pv.record_title(inst.form, t, result, lang)
+    flash(translate("created" if mode == "create" else "updated", lang, title=title), "success")
+    return redirect(url_for("pages.detail", app_name=app_name, table=t.name, record_id=result["id"]), 303)
+
+
+def _related(inst, conn, app_name, other, fname, record_id, lang, named=False) -> dict:
+    """The first records of `other` whose link `fname` points at this record."""
+    form = inst.form
+    ot = form.tables[other]
+    page = run_list(form, conn, ot, ListRequest(filters=[(fname, "eq", record_id)], limit=RELATED_LIMIT))
+    resolve_links(form, conn, ot, page.records)
+    cols = [c for c in pv.columns(form, ot) if c["name"] != fname]
+    label = ot.label.get(lang)
+    if named:       # two links from the same table: say which one
+        label = f"{label} · {ot.fields[fname].label.get(lang)}"
+    list_base = url_for("pages.list_records", app_name=app_name, table=other)
+    return {"label": label, "total": page.total, "cols": cols,
+            "rows": pv.rows(form, app_name, ot, cols, page.records, lang),
+            "list_url": f"{list_base}?{fname}={record_id}",
+            "new_url": url_for("pages.new_record", app_name=app_name, table=other) + f"?{fname}={record_id}"}
+
+
+def _template_globals() -> dict:
+    lang = current_lang()
+    query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "lang"])
+    return {"lang": lang, "t": translator(lang), "other_lang": "en" if lang == "zh" else "zh",
+            "here": f"{request.path}?{query}" if query else request.path}
+
+
+def _remember_lang(resp):
+    lang = request.args.get("lang")
+    if lang in LANGUAGES and request.cookies.get("lang") != lang:
+        resp.set_cookie("lang", lang, max_age=LANG_COOKIE_AGE, samesite="Lax")
+    return resp
+
+
+def _not_found(exc):
+    lang = current_lang()
+    message = exc.message.get(lang) if isinstance(exc, RecordError) else translate("not_found_text", lang)
+    return render_template("tessera/error.html", heading=translate("not_found", lang), message=message), 404
