@@ -26,7 +26,7 @@ _COLOR = re.compile(r"^#?[0-9A-Za-z]{1,20}$")
 # -- display ------------------------------------------------------------------------------------
 def cell(form, app_name, f, value, lang) -> dict:
     """One value, with its escaped HTML ready (drawn in Python: a Jinja macro per cell is slow)."""
-    c = _cell(form, app_name, f, value, lang)
+    c = _cell(form, app_name, form.value_field(f), value, lang)
     c["html"] = cell_html(c)
     return c
 

@@ -37,6 +37,15 @@ class FormApp:
     def ftype(self, field):
         return field_types()[field.type]
 
+    def value_field(self, field):
+        """The field whose type formats this field's values: a lookup shows its target's way."""
+        if field.type == "lookup":
+            for t in self.tables.values():
+                if field.name in t.fields and t.fields[field.name] is field:
+                    link = t.fields[field.settings["link"]]
+                    return self.tables[link.table].fields[field.settings["field"]]
+        return field
+
     def links_to(self, table: str):
         """(table, field) pairs of link fields elsewhere that point at `table`: the related lists."""
         return [(t.name, f.name) for t in self.tables.values() for f in t.fields.values()

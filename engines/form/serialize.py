@@ -9,7 +9,8 @@ def record_to_json(form, t, record: dict) -> dict:
     for name, f in t.fields.items():
         if name in record:
             value = record[name]
-            out[name] = None if value is None else form.ftype(f).to_json(f, value)
+            vf = form.value_field(f) if f.type == "lookup" else f
+            out[name] = None if value is None else form.ftype(vf).to_json(vf, value)
     for k in ("created_at", "updated_at"):
         out[k] = iso_utc(record.get(k))
     out["created_by"], out["updated_by"] = record.get("created_by"), record.get("updated_by")
