@@ -17,6 +17,18 @@ from engines.form.compile import compile_tables
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 MERGEABLE = ("tables",)   # sections an included file may contribute to
 LISTS = ("roles",)
+MAX_FILES = 200           # the root file and everything it includes
+
+
+def _capped(errors: list[BuildError]) -> list[BuildError]:
+    """The first MAX_ERRORS errors of one definition by position, and a note when there are more."""
+    errors = sorted(errors, key=BuildError.sort_key)
+    if len(errors) <= schema.MAX_ERRORS:
+        return errors
+    shown = errors[:schema.MAX_ERRORS]
+    return shown + [BuildError(errors[schema.MAX_ERRORS].mark, (),
+                               f"more errors not shown (only the first {schema.MAX_ERRORS} are); "
+                               "fix these first")]
 
 
 class BuildFailed(Exception):
@@ -48,9 +60,10 @@ def compile_app(path) -> App:
     path = _display(path)
     errors: list[BuildError] = []
     digest = hashlib.sha256()
-    data, marks, files = _load_with_includes(path, errors, digest, stack=())
+    data, marks, files = _load_with_includes(path, errors, digest, stack=(),
+                                             seen={os.path.realpath(path): None})
     if data is None:
-        raise BuildFailed(errors)
+        raise BuildFailed(_capped(errors))
     schema_errors = schema.check(data, marks)
     errors.extend(schema_errors)
 
@@ -65,12 +78,13 @@ def compile_app(path) -> App:
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        report(("timezone",), f"unknown time zone '{timezone}' (use an IANA name such as 'Asia/Shanghai')")
+        shown = timezone if len(timezone) <= 60 else timezone[:57] + "..."
+        report(("timezone",), f"unknown time zone '{shown}' (use an IANA name such as 'Asia/Shanghai')")
         timezone = DEFAULT_TIMEZONE         # one error, not one more per date field
     tables = compile_tables(data.get("tables", {}), report, timezone,
                             invalid=frozenset(e.path for e in schema_errors))
     if errors:
-        raise BuildFailed(errors)
+        raise BuildFailed(_capped(errors))
     return App(
         name=data["app"], title=Label.of(data.get("title"), data["app"]),
         description=Label.of(data["description"]) if "description" in data else None,
@@ -91,8 +105,12 @@ def _display(path) -> str:
     return str(p) if rel.startswith("..") else rel
 
 
-def _load_with_includes(path, errors, digest, stack):
-    """Load `path` and merge its includes; report missing files, cycles and clashes."""
+def _load_with_includes(path, errors, digest, stack, seen):
+    """Load `path` and merge its includes; report missing files, cycles and clashes.
+
+    `seen`: real path -> where it was first included, for the whole build. A file is loaded once:
+    including it twice would only define its tables twice, and a chain of files each including
+    the next one twice would load the last one 2**n times."""
     try:
         data, marks = load_file(path)
     except LoadFailed as exc:
@@ -124,8 +142,18 @@ def _load_with_includes(path, errors, digest, stack):
         if not Path(target).is_file():
             errors.append(BuildError(where, ("include", i), f"included file '{rel}' not found"))
             continue
+        real = os.path.realpath(target)
+        if real in seen:
+            errors.append(BuildError(where, ("include", i),
+                                     f"'{rel}' is already included (at {seen[real]})"))
+            continue
+        if len(seen) >= MAX_FILES:
+            errors.append(BuildError(where, ("include", i),
+                                     f"an app may consist of at most {MAX_FILES} files"))
+            continue
+        seen[real] = where
         sub, sub_marks, sub_files = _load_with_includes(
-            target, errors, digest, stack + (os.path.realpath(path),))
+            target, errors, digest, stack + (os.path.realpath(path),), seen)
         if sub is None:
             continue
         files.extend(sub_files)

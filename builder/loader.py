@@ -6,7 +6,9 @@ anchors are bounded, and every failure becomes a BuildError instead of a traceba
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +23,9 @@ MAX_DEPTH = 64
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TAB_INDENT = re.compile(r"^( *)\t", re.M)
+_YAML_TAG = "tag:yaml.org,2002:"
+_PLAIN_TAGS = frozenset(_YAML_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp",
+                                                 "map", "seq"))
 
 
 class LoadFailed(Exception):
@@ -53,15 +58,28 @@ class Marks:
 def load_file(path: str | Path, display_name: str | None = None):
     """Return (data, marks) of one YAML file, or raise LoadFailed."""
     name = display_name or str(path)
+
+    def refuse(message):
+        return LoadFailed([BuildError(Mark(name, 1, 1), (), message)])
+
+    too_big = (f"a definition may be at most {MAX_BYTES // (1024 * 1024)} MB "
+               "(split it with 'include:')")
     try:
-        raw = Path(path).read_bytes() if Path(path).stat().st_size <= MAX_BYTES else None
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise refuse("is a folder, not a definition file")
+        if not stat.S_ISREG(info.st_mode):      # a pipe or a device could block or never end
+            raise refuse("is not a regular file")
+        if info.st_size > MAX_BYTES:             # refused by its size, without reading it
+            raise refuse(f"file is {info.st_size / (1024 * 1024):.1f} MB; {too_big}")
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)         # the file may have grown since
+    except FileNotFoundError:
+        raise refuse("file not found") from None
     except OSError as exc:
-        raise LoadFailed([BuildError(Mark(name, 1, 1), (), f"cannot read file: {exc.strerror}")]) from None
-    if raw is None:
-        size = Path(path).stat().st_size / (1024 * 1024)
-        raise LoadFailed([BuildError(Mark(name, 1, 1), (),
-                                     f"file is {size:.1f} MB; a definition may be at most "
-                                     f"{MAX_BYTES // (1024 * 1024)} MB (split it with 'include:')")])
+        raise refuse(f"cannot read file: {exc.strerror}") from None
+    if len(raw) > MAX_BYTES:
+        raise refuse(f"file is too large; {too_big}")
     return load_text(raw, name)
 
 
@@ -81,17 +99,43 @@ def load_text(raw: bytes | str, name: str):
         raise LoadFailed([BuildError(Mark(name, line, len(tab.group(1)) + 1), (),
                                      "tab character in indentation; YAML indents with spaces only")])
     try:
+        _check_depth(text, name)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(name, mark.line + 1, mark.column + 1) if mark else Mark(name, 1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
+        ctx = exc.context_mark
+        if exc.problem and exc.context and ctx and (not mark or ctx.line != mark.line
+                                                     or ctx.column != mark.column):
+            # where the unclosed thing began is often where the mistake is
+            problem += f" ({exc.context} that starts at line {ctx.line + 1}, column {ctx.column + 1})"
         raise LoadFailed([BuildError(where, (), f"invalid YAML: {problem}")]) from None
     except yaml.YAMLError as exc:
         raise LoadFailed([BuildError(Mark(name, 1, 1), (), f"invalid YAML: {exc}")]) from None
     if node is None:
         raise LoadFailed([BuildError(Mark(name, 1, 1), (), "file is empty")])
     return _Converter(name).convert(node)
+
+
+def _check_depth(text: str, name: str) -> None:
+    """Refuse deep nesting before composing: the composer recurses once per level, and a few MB of
+    `[` or `- ` nest deeply enough to overflow the C stack (a crash, not an exception). The event
+    parser keeps its own stack, so counting its events is safe, and stops at the first offence."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, _OPEN):
+            depth += 1
+            if depth > MAX_DEPTH:
+                m = event.start_mark
+                raise LoadFailed([BuildError(Mark(name, m.line + 1, m.column + 1), (),
+                                             f"nesting deeper than {MAX_DEPTH} levels")])
+        elif isinstance(event, _CLOSE):
+            depth -= 1
+
+
+_OPEN = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_CLOSE = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
 
 
 class _Converter:
@@ -128,6 +172,7 @@ class _Converter:
         self.marks.values[path] = self._mark(node)
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, path)
+        self._check_tag(node, path)
         self.active.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
@@ -136,11 +181,27 @@ class _Converter:
         finally:
             self.active.discard(id(node))
 
+    def _check_tag(self, node, path):
+        if node.tag in _PLAIN_TAGS:
+            return
+        tag = node.tag.replace(_YAML_TAG, "!!")
+        if tag == "!!binary":
+            self._fail(node, path, "binary values are not allowed")
+        self._fail(node, path, f"the tag '{tag}' is not allowed: a definition holds only texts, "
+                               "numbers, true/false, lists and mappings")
+
     def _scalar(self, node, path):
+        self._check_tag(node, path)
+        if node.tag == _YAML_TAG + "timestamp":
+            return node.value  # keep dates as written (2024-02-30 too): field types parse and report
         try:
             value = self.scalars.construct_object(node)
         except yaml.YAMLError as exc:
             self._fail(node, path, f"invalid value: {getattr(exc, 'problem', exc)}")
+        except ValueError as exc:
+            if node.tag == _YAML_TAG + "int":  # int('9' * 5000): Python's limit on digits
+                self._fail(node, path, "number with too many digits")
+            self._fail(node, path, f"invalid value: {exc}")
         if isinstance(value, (dt.date, dt.datetime)):
             return node.value  # keep dates as written; field types parse them
         if isinstance(value, bytes):
@@ -152,7 +213,7 @@ class _Converter:
         first: dict = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                self._merge(out, first, value_node, path)
+                self._merge(out, first, value_node, path, key_node)
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
                 self._fail(key_node, path, "a key must be plain text")
@@ -169,13 +230,27 @@ class _Converter:
             out[key] = self._node(value_node, path + (key,))
         return out
 
-    def _merge(self, out, first, value_node, path):
+    def _merge(self, out, first, value_node, path, key_node):
         sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
         for src in sources:
             if not isinstance(src, yaml.MappingNode):
-                self._fail(src, path, "'<<' merges only mappings")
-            merged = self._node(src, path)
+                self._fail(key_node, path, "'<<' merges only mappings")
+            # convert into scratch marks: only the keys actually taken may mark this mapping's
+            # paths (not the mapping itself, nor keys written here explicitly)
+            outer, self.marks = self.marks, Marks()
+            try:
+                merged = self._node(src, path)
+            finally:
+                scratch, self.marks = self.marks, outer
+            taken = set()
             for k, v in merged.items():
                 if k not in out:
                     out[k] = v
                     first.setdefault(k, None)
+                    taken.add(k)
+            n = len(path)
+            for kind in ("values", "keys"):
+                target = getattr(self.marks, kind)
+                for p, m in getattr(scratch, kind).items():
+                    if len(p) > n and p[n] in taken:
+                        target[p] = m

@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
 from jsonschema.exceptions import best_match
 
 from builder.errors import BuildError
@@ -22,6 +23,7 @@ SCHEMA_FILE = Path(__file__).parent / "schema" / "app.schema.json"
 RESERVED_APP_NAMES = ("api", "media", "static")  # taken by the platform's own URLs
 SCHEMA_ID = "https://tessera.dev/schema/app.schema.json"
 APP_NAME = r"^[a-z][a-z0-9_-]{0,39}$"
+MAX_ERRORS = 100     # reported per definition file
 
 
 def build_schema() -> dict:
@@ -48,6 +50,24 @@ def build_schema() -> dict:
     }
 
 
+def _unique_items(validator, unique, instance, schema):
+    """uniqueItems in linear time. jsonschema compares every pair of items that cannot be sorted
+    (mappings, lists): 5,000 mappings in a `roles` list took over a minute. Items are compared by
+    their canonical JSON text, which is exact for the plain values a YAML definition holds."""
+    if not (unique and validator.is_type(instance, "array")):
+        return
+    seen = set()
+    for item in instance:
+        key = json.dumps(item, sort_keys=True, default=str)
+        if key in seen:
+            yield ValidationError(f"{instance!r} has non-unique elements")
+            return
+        seen.add(key)
+
+
+_Validator = validators.extend(Draft202012Validator, {"uniqueItems": _unique_items})
+
+
 @lru_cache(maxsize=1)
 def _validators():
     """(validator of the whole file with fields only type-checked, {type: validator of one field}).
@@ -58,9 +78,9 @@ def _validators():
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     defs = schema["$defs"]
     shallow = {**schema, "$defs": {**defs, "field": {k: v for k, v in defs["field"].items() if k != "allOf"}}}
-    per_type = {k[len("field_"):]: Draft202012Validator({"$ref": f"#/$defs/{k}", "$defs": defs})
+    per_type = {k[len("field_"):]: _Validator({"$ref": f"#/$defs/{k}", "$defs": defs})
                 for k in defs if k.startswith("field_")}
-    return Draft202012Validator(shallow), per_type
+    return _Validator(shallow), per_type
 
 
 def check(data, marks, require_app: bool = True) -> list[BuildError]:
@@ -68,15 +88,19 @@ def check(data, marks, require_app: bool = True) -> list[BuildError]:
     if require_app and isinstance(data, dict) and "app" not in data:
         errors.append(BuildError(marks.at(()), (), "missing required key 'app' (the app's name)"))
     whole, per_type = _validators()
-    found = list(whole.iter_errors(data))
-    if isinstance(data, dict) and isinstance(data.get("tables"), dict):
-        for tname, table in data["tables"].items():
-            fields = table.get("fields") if isinstance(table, dict) else None
-            for fname, spec in (fields.items() if isinstance(fields, dict) else ()):
-                if isinstance(spec, dict) and spec.get("type") in per_type:
-                    base = ("tables", tname, "fields", fname)
-                    found.extend((base, e) for e in per_type[spec["type"]].iter_errors(spec))
-    for item in found:
+
+    def found():
+        yield from whole.iter_errors(data)
+        if isinstance(data, dict) and isinstance(data.get("tables"), dict):
+            for tname, table in data["tables"].items():
+                fields = table.get("fields") if isinstance(table, dict) else None
+                for fname, spec in (fields.items() if isinstance(fields, dict) else ()):
+                    if isinstance(spec, dict) and isinstance(spec.get("type"), str) and spec["type"] in per_type:
+                        base = ("tables", tname, "fields", fname)
+                        yield from ((base, e) for e in per_type[spec["type"]].iter_errors(spec))
+
+    # a hostile file can have a hundred thousand errors; nobody reads past the first hundred
+    for item in islice(found(), MAX_ERRORS + 1):
         base, err = item if isinstance(item, tuple) else ((), item)
         for message, at_key, path in _explain_all(err, base + tuple(err.absolute_path)):
             errors.append(BuildError(marks.at(path, at_key=at_key), path, message))
@@ -89,16 +113,26 @@ def _explain_all(err, path):
         known = set(err.schema.get("properties", {}))
         unknown = [k for k in err.instance if k not in known]
         if len(unknown) > 1:
-            return [(f"unknown key '{k}'{_known_hint(k, known)}", True, path + (k,)) for k in unknown]
+            return [(f"unknown key '{k}'{_known_hint(k, known, err.instance)}", True, path + (k,)) for k in unknown]
     return [_explain(err, path)]
 
 
-def _known_hint(key, known) -> str:
-    """' (did you mean 'x'?)', or the allowed keys when they are few (a label's zh/en)."""
+def _known_hint(key, known, inst=None) -> str:
+    """' (did you mean 'x'?)'; the field types that have the key, when it is another type's setting
+    (`scale` on a text field); or the allowed keys when they are few (a label's zh/en)."""
     hint = did_you_mean(key, known)
-    if not hint and 0 < len(known) <= 6:
-        hint = f" (allowed: {', '.join(sorted(known))})"
-    return hint
+    if hint:
+        return hint
+    ftype = inst.get("type") if isinstance(inst, dict) else None
+    types = field_types()
+    if isinstance(ftype, str) and ftype in types:
+        owners = sorted(n for n, t in types.items() if key in t.settings_schema)
+        if owners:
+            listed = owners[0] if len(owners) == 1 else ", ".join(owners[:-1]) + " and " + owners[-1]
+            return f" ({ftype} fields have no '{key}'; {listed} fields do)"
+    if 0 < len(known) <= 6:
+        return f" (allowed: {', '.join(sorted(known))})"
+    return ""
 
 
 _QUOTED = re.compile(r"'([^']*)'")
@@ -111,14 +145,17 @@ def _explain(err, path):
         known = set(schema.get("properties", {}))
         unknown = [k for k in inst if k not in known] or _QUOTED.findall(err.message)[:1]
         key = unknown[0]
-        return f"unknown key '{key}'{_known_hint(key, known)}", True, path + (key,)
+        return f"unknown key '{key}'{_known_hint(key, known, inst)}", True, path + (key,)
     if v == "required":
         missing = _QUOTED.findall(err.message)[0]
         return f"missing required key '{missing}'", False, path
     if v == "enum":
         allowed = [str(x) for x in schema["enum"]]
-        hint = did_you_mean(inst, allowed) or f" (one of: {', '.join(allowed[:12])}{', ...' if len(allowed) > 12 else ''})"
+        listed = f" (one of: {', '.join(allowed[:12])}{', ...' if len(allowed) > 12 else ''})"
         what = "field type" if path and path[-1] == "type" else "value"
+        if isinstance(inst, (dict, list)) or inst is None:     # not a name at all
+            return f"expected a {what}{listed}, got {_describe(inst)}", False, path
+        hint = did_you_mean(inst, allowed) or listed
         return f"unknown {what} '{inst}'{hint}", False, path
     if v == "not" and path == ("app",):
         return f"'{inst}' is reserved for the platform's own URLs; choose another app name", False, path
@@ -143,6 +180,13 @@ def _explain(err, path):
         if "propertyNames" in err.schema_path:  # the offending thing is a key, not a value
             return hint, True, path + (inst,)
         return hint, False, path
+    if v == "uniqueItems" and isinstance(inst, list):
+        seen = set()
+        for i, item in enumerate(inst):
+            key = json.dumps(item, sort_keys=True, default=str)
+            if key in seen:
+                return f"{_describe(item)} is listed twice", False, path + (i,)
+            seen.add(key)
     if v in ("minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems",
              "minProperties", "maxProperties", "uniqueItems"):
         return _limits(v, schema, inst), False, path

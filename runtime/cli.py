@@ -27,6 +27,10 @@ def validate(files):
             click.echo(str(err), err=True)
         click.echo(f"{len(exc.errors)} error(s)", err=True)
         sys.exit(1)
+    except Exception as exc:  # a bug of ours must still not greet the user with a traceback
+        click.echo(f"internal error while compiling ({type(exc).__name__}: {exc}); "
+                   "please report it with the definition that caused it", err=True)
+        sys.exit(2)
     for app in apps:
         click.echo(f"ok: {app.source}: app '{app.name}', {len(app.tables)} tables")
 

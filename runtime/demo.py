@@ -39,7 +39,7 @@ def fill_demo_data(platform, seed: int = 2026, scale: float = 1.0) -> dict[str, 
                          for f in t.fields.values() if f.type in ("link", "multi_link")}
             has_links = any(f.type == "link" for f in t.fields.values())
             n = t.demo_rows if t.demo_rows is not None else (CHILD_COUNT if has_links else ROOT_COUNT)
-            n = int(n * scale)
+            n = max(1, round(n * scale)) if n else 0  # a scaled-down run still fills every table
             gen = _Generator(rng, pools)
             with inst.records.unit_of_work(source="system") as w:
                 for i in range(n):

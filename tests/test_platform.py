@@ -28,6 +28,7 @@ def test_demo_data_fills_every_table_of_both_apps(make_platform):
     filled = fill_demo_data(platform, scale=0.02)
     expected = {f"{a}.{t}" for a, inst in platform.apps.items() for t in inst.form.tables}
     assert set(filled) == expected
+    assert filled["loyalty.members"] == round(600 * 0.02)  # the table's demo_rows, scaled
     for inst in platform.apps.values():
         for tname, sql in inst.form.sql.tables.items():
             with platform.engine.connect() as conn:

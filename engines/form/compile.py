@@ -32,6 +32,7 @@ def compile_tables(raw: dict, report: Report, timezone: str = "Asia/Shanghai",
     name (its spec is not trusted), and a table that is not even shaped like one is skipped."""
     if not isinstance(raw, dict):
         return {}
+    invalid = frozenset(p[:i] for p in invalid for i in range(len(p) + 1))  # and their ancestors
     raw_tables = _well_shaped(raw)
     tables = {}
     for tname, tspec in raw.items():
@@ -62,8 +63,9 @@ def _well_shaped(raw: dict) -> dict:
 
 
 def _has_error(invalid, path) -> bool:
-    n = len(path)
-    return any(p[:n] == path for p in invalid)
+    """Whether the schema check reported something at or under `path` (`invalid` holds the
+    reported paths and all their ancestors)."""
+    return tuple(path) in invalid
 
 
 def _table(tname, spec, raw_tables, path, report, timezone, invalid=frozenset()) -> Table:
@@ -82,7 +84,8 @@ def _table(tname, spec, raw_tables, path, report, timezone, invalid=frozenset())
         if fname in RESERVED:
             report(fpath, f"'{fname}' is a reserved SQL word; choose another name", True)
             continue
-        if _has_error(invalid, fpath) or not isinstance(fspec, dict) or fspec.get("type") not in types:
+        if (_has_error(invalid, fpath) or not isinstance(fspec, dict) or not isinstance(fspec.get("type"), str)
+                or fspec["type"] not in types):
             continue                       # reported by the schema check
         ftype = types[fspec["type"]]
         ctx = CompileContext(raw_tables, lambda sub, m, fp=fpath: report(fp + tuple(sub), m),
@@ -106,6 +109,7 @@ def _table(tname, spec, raw_tables, path, report, timezone, invalid=frozenset())
         title_field=title, icon=spec.get("icon"),
         description=_label(spec, "description", path, invalid, None) if "description" in spec else None,
         list_fields=tuple(n for n in list_fields if isinstance(n, str)),
+        demo_rows=spec.get("demo_rows") if isinstance(spec.get("demo_rows"), int) else None,
     )
 
 
