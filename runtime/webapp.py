@@ -22,8 +22,9 @@ def create_app(platform: Platform | None = None, *, apps=None, database_url: str
     flask_app.config.update(
         SECRET_KEY=os.environ.get("TESSERA_SECRET_KEY") or os.urandom(32),
         MAX_CONTENT_LENGTH=int(os.environ.get("TESSERA_MAX_UPLOAD", 20 * 1024 * 1024)),
-        JSON_SORT_KEYS=False,
     )
+    flask_app.json.sort_keys = False      # fields in the definition's order
+    flask_app.json.ensure_ascii = False   # 张三, not \u5f20\u4e09
     if config:
         flask_app.config.update(config)
     flask_app.extensions["tessera.platform"] = platform

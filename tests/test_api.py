@@ -104,3 +104,9 @@ def test_openapi_document(client):
     assert member_in["properties"]["tier"]["enum"] == ["normal", "vip"]
     from jsonschema import Draft202012Validator
     Draft202012Validator.check_schema(member_in)
+
+
+def test_json_keeps_field_order_and_chinese_text(client):
+    r = client.post("/api/shop/members", json={"name": "张三"})
+    assert "张三" in r.get_data(as_text=True)
+    assert list(r.get_json())[:3] == ["id", "name", "phone"]
