@@ -135,6 +135,12 @@ def _load_with_includes(path, errors, digest, stack, seen):
             errors.append(BuildError(where, ("include", i), "expected a file name"))
             continue
         target = _display(here / rel)
+        root = os.path.dirname(next(iter(seen)))  # the main definition's folder
+        if not os.path.realpath(target).startswith(root + os.sep):
+            errors.append(BuildError(where, ("include", i),
+                                     f"'{rel}' is outside the folder of the main definition; "
+                                     "included files must sit in it or below it"))
+            continue
         if os.path.realpath(target) in stack or os.path.realpath(target) == os.path.realpath(path):
             chain = " -> ".join([*(os.path.relpath(s) for s in stack), path, target])
             errors.append(BuildError(where, ("include", i), f"include cycle: {chain}"))

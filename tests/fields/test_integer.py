@@ -17,3 +17,14 @@ def test_integer_min_max(types, make_field, refusal):
     assert refusal(ft, f, 0, step="validate") == "must be at least 1"
     assert refusal(ft, f, 11, step="validate") == "must be at most 10"
     assert ft.json_schema(f) == {"type": "integer"}
+
+
+def test_integer_beyond_bigint_is_refused_not_overflowing_the_column(make_field):
+    import pytest
+    from engines.form.fields import FieldError, field_types
+    f = make_field("integer")
+    assert field_types()["integer"].coerce(f, 2**63 - 1) == 2**63 - 1
+    for raw in (2**63, "99999999999999999999999999999", -(2**63)):
+        with pytest.raises(FieldError) as exc:
+            field_types()["integer"].coerce(f, raw)
+        assert exc.value.message.en == "is too large"

@@ -7,6 +7,9 @@ from engines.common.labels import Label, msg
 from engines.form.fields.base import FieldError, FieldType
 
 
+MAX_INT = 2**63 - 1  # what a BIGINT column holds
+
+
 class IntegerField(FieldType):
     name = "integer"
     label = Label(zh="整数", en="Integer")
@@ -19,14 +22,14 @@ class IntegerField(FieldType):
     def parse(self, field, raw):
         if isinstance(raw, bool):
             raise FieldError(msg("must be a whole number", "必须是整数"))
-        if isinstance(raw, int):
-            return raw
         try:
-            value = Decimal(str(raw).strip().replace(",", ""))
+            value = Decimal(raw) if isinstance(raw, int) else Decimal(str(raw).strip().replace(",", ""))
         except InvalidOperation:
             raise FieldError(msg("must be a whole number", "必须是整数")) from None
         if not value.is_finite() or value != value.to_integral_value():
             raise FieldError(msg("must be a whole number", "必须是整数"))
+        if abs(value) > MAX_INT:
+            raise FieldError(msg("is too large", "数值过大"))
         return int(value)
 
     def json_schema(self, field):
