@@ -11,6 +11,7 @@ from builder import compile_files
 from builder.model import App
 from engines.form.records import RecordService
 from engines.form.runtime import FormApp
+from runtime.audit import AuditLog, define_audit_table
 from runtime.database import make_engine
 from runtime.system_tables import define_system_tables
 
@@ -27,6 +28,7 @@ class Platform:
         self.engine = make_engine(database_url)
         self.metadata = sa.MetaData()
         self.system = define_system_tables(self.metadata)
+        self.audit = AuditLog(define_audit_table(self.metadata))
         self.media_dir = os.path.abspath(media_dir)  # uploads must not depend on the working directory
         self.apps: dict[str, InstalledApp] = {}
 
@@ -41,6 +43,7 @@ class Platform:
     def add(self, app: App) -> InstalledApp:
         form = FormApp.build(app.name, app.sql_prefix, app.tables, self.metadata, self.engine,
                              app.timezone, self.media_dir)
+        self.audit.subscribe(form)  # first subscriber: it sees every write, whoever makes it
         installed = InstalledApp(app=app, form=form, records=RecordService(form))
         self.apps[app.name] = installed
         return installed
