@@ -2,18 +2,23 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 import click
 
 from builder import BuildFailed, compile_files
 from builder.schema import SCHEMA_FILE, build_schema
+from runtime.appfiles import default_apps
+from runtime.auth.commands import token, users
 
 
 @click.group()
 def main():
     """Tessera: YAML definitions become tables, pages and a JSON API."""
+
+
+main.add_command(users)
+main.add_command(token)
 
 
 @main.command()
@@ -49,7 +54,7 @@ def run(files, database_url, host, port, media, demo, debug):
     from runtime.platform import Platform
     from runtime.webapp import create_app
 
-    files = list(files) or _default_apps()
+    files = list(files) or default_apps()
     try:
         platform = Platform.from_files(files, database_url, media)
     except BuildFailed as exc:
@@ -60,9 +65,18 @@ def run(files, database_url, host, port, media, demo, debug):
         from runtime.demo import fill_demo_data
         for name, count in fill_demo_data(platform).items():
             click.echo(f"demo data: {name}: {count} records")
+    from runtime.auth import ensure_admin
+    admin, password = ensure_admin(platform)
     app = create_app(platform)
     url = f"http://{host}:{port}/"
     click.echo(f"Tessera is running at {url}  (apps: {', '.join(platform.apps)}; database: {database_url})")
+    if password:
+        click.echo(f"First run: created the administrator. Sign in at {url}login with\n"
+                   f"    username: {admin}\n    password: {password}\n"
+                   f"(shown this once; `tessera users passwd {admin}` sets a new one)")
+    else:
+        click.echo(f"Sign in at {url}login (administrator: '{admin}'; `tessera users passwd {admin}` resets "
+                   "a forgotten password).")
     click.echo(f"Open {url} in a browser; the JSON API is at {url}api/<app>/<table>. Press Ctrl+C to stop.")
     app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
 
@@ -78,12 +92,6 @@ def schema(check):
         sys.exit(0 if same else 1)
     SCHEMA_FILE.write_text(text, encoding="utf-8")
     click.echo(f"wrote {SCHEMA_FILE}")
-
-
-def _default_apps():
-    folder = "apps"
-    return sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".yaml")) \
-        if os.path.isdir(folder) else []
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from builder.model import App
 from engines.form.records import RecordService
 from engines.form.runtime import FormApp
 from runtime.audit import AuditLog, define_audit_table
+from runtime.auth.tables import define_auth_tables
 from runtime.database import make_engine
 from runtime.system_tables import define_system_tables
 
@@ -28,6 +29,7 @@ class Platform:
         self.engine = make_engine(database_url)
         self.metadata = sa.MetaData()
         self.system = define_system_tables(self.metadata)
+        self.auth = define_auth_tables(self.metadata)   # accounts, roles, tokens, settings (runtime/auth)
         self.audit = AuditLog(define_audit_table(self.metadata))
         self.media_dir = os.path.abspath(media_dir)  # uploads must not depend on the working directory
         self.apps: dict[str, InstalledApp] = {}

@@ -7,6 +7,7 @@ from flask import Flask, jsonify, render_template, request
 
 from engines.form.api import api_blueprint
 from engines.form.pages import pages_blueprint
+from runtime.auth.web import install as install_auth
 from runtime.platform import Platform
 
 
@@ -20,16 +21,17 @@ def create_app(platform: Platform | None = None, *, apps=None, database_url: str
         platform = Platform.from_files(files, url, os.environ.get("TESSERA_MEDIA_DIR", "var/media"))
     flask_app = Flask(__name__)
     flask_app.config.update(
-        SECRET_KEY=os.environ.get("TESSERA_SECRET_KEY") or os.urandom(32),
         MAX_CONTENT_LENGTH=int(os.environ.get("TESSERA_MAX_UPLOAD", 20 * 1024 * 1024)),
     )
     flask_app.json.sort_keys = False      # fields in the definition's order
     flask_app.json.ensure_ascii = False   # 张三, not \u5f20\u4e09
-    if config:
-        flask_app.config.update(config)
     flask_app.extensions["tessera.platform"] = platform
     flask_app.extensions["tessera.apps"] = platform.apps
-    flask_app.register_blueprint(api_blueprint(), url_prefix="/api")
+    api = api_blueprint()
+    install_auth(flask_app, platform, api)   # sign-in, CSRF, security headers, the guard before every view
+    if config:
+        flask_app.config.update(config)
+    flask_app.register_blueprint(api, url_prefix="/api")
     flask_app.register_blueprint(pages_blueprint())
     _json_errors_for_api(flask_app)
     return flask_app

@@ -1,7 +1,9 @@
 """Shared fixtures. Set TESSERA_TEST_DATABASE_URL=postgresql://... to run the suite on PostgreSQL."""
 from __future__ import annotations
 
+import html
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -59,6 +61,7 @@ def make_platform(db_url, tmp_path):
 SHOP = """
 app: shop
 title: {zh: 小店, en: Shop}
+roles: [manager, clerk]
 tables:
   members:
     label: {zh: 会员, en: Members}
@@ -87,6 +90,37 @@ def shop_platform(make_platform):
 @pytest.fixture
 def shop(shop_platform):
     return shop_platform.apps["shop"]
+
+
+ADMIN_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def admin_user(shop_platform):
+    """An administrator (created through runtime.auth, as the CLI does) of the conftest shop platform."""
+    from runtime.auth import create_user
+    return create_user(shop_platform, "boss", ADMIN_PASSWORD, is_admin=True)
+
+
+def csrf_from(page: str) -> str:
+    """The CSRF token a page's form carries."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, "the page has no CSRF token"
+    return html.unescape(found.group(1))
+
+
+def sign_in(client, username: str, password: str, next_url: str = "/"):
+    """Sign in through the real /login form (fetch it, take its CSRF token, post it)."""
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={"csrf_token": token, "username": username, "password": password,
+                                       "next": next_url})
+
+
+def submit(client, url: str, data: dict | None = None, form_url: str | None = None, **kw):
+    """Post a form as a browser would: fetch the page with the form (`form_url`, default `url`),
+    take its CSRF token and send it with `data`."""
+    token = csrf_from(client.get(form_url or url).get_data(as_text=True))
+    return client.post(url, data={"csrf_token": token, **(data or {})}, **kw)
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -1,12 +1,16 @@
 """The JSON API through Flask's test client: CRUD, filters, keyset pages, 4xx errors, OpenAPI."""
 import pytest
 
+from runtime.auth.tokens import create_token
 from runtime.webapp import create_app
 
 
 @pytest.fixture
 def client(shop_platform):
-    return create_app(shop_platform).test_client()
+    """An API client authenticated by a bearer token for the shop app."""
+    c = create_app(shop_platform).test_client()
+    c.environ_base["HTTP_AUTHORIZATION"] = "Bearer " + create_token(shop_platform, "tests", "shop", "manager")
+    return c
 
 
 def new_member(client, **kw):

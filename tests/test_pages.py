@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from runtime.auth import create_user
 from runtime.webapp import create_app
+from tests.conftest import ADMIN_PASSWORD, sign_in, submit
 
 SHOP = Path(__file__).parent / "pages_fixture" / "shop.yaml"
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
@@ -28,7 +30,11 @@ def records(platform):
 
 @pytest.fixture
 def client(platform):
-    return create_app(platform, config={"TESTING": True}).test_client()
+    """A browser signed in as an administrator through the /login form."""
+    create_user(platform, "boss", ADMIN_PASSWORD, is_admin=True)
+    c = create_app(platform, config={"TESTING": True}).test_client()
+    assert sign_in(c, "boss", ADMIN_PASSWORD).status_code == 303
+    return c
 
 
 def text(resp) -> str:
@@ -110,7 +116,7 @@ def test_bad_filter_is_a_400_with_the_message(client, sixty):
 
 # -- forms ------------------------------------------------------------------------------------------
 def test_create_redirects_to_the_detail_page(client):
-    r = client.post("/shop/members/new", data={"name": "王小明", "phone": "13800000001", "tier": "vip",
+    r = submit(client, "/shop/members/new", data={"name": "王小明", "phone": "13800000001", "tier": "vip",
                                                 "points": "12", "active": ["0", "1"], "vip_since": "2024-03-05"})
     assert r.status_code == 303
     detail = text(client.get(r.headers["Location"]))
@@ -132,7 +138,7 @@ def test_new_form_has_widgets_defaults_and_required_marks(client, records):
 
 
 def test_missing_required_field_keeps_the_input(client):
-    r = client.post("/shop/members/new", data={"name": "", "phone": "13900000002", "points": "7"})
+    r = submit(client, "/shop/members/new", data={"name": "", "phone": "13900000002", "points": "7"})
     assert r.status_code == 422
     page = text(r)
     assert "必填" in field_block(page, "name") and 'class="field-error"' in field_block(page, "name")
@@ -141,13 +147,13 @@ def test_missing_required_field_keeps_the_input(client):
 
 
 def test_errors_in_english(client):
-    page = text(client.post("/shop/members/new?lang=en", data={"name": "", "points": "-1"}))
+    page = text(submit(client, "/shop/members/new?lang=en", data={"name": "", "points": "-1"}))
     assert "is required" in field_block(page, "name") and "must be at least 0" in field_block(page, "points")
 
 
 def test_duplicate_unique_value_shows_its_error(client, records):
     member(records, "Ann", phone="555")
-    r = client.post("/shop/members/new", data={"name": "Bob", "phone": "555"})
+    r = submit(client, "/shop/members/new", data={"name": "Bob", "phone": "555"})
     assert r.status_code == 409
     assert "已被其他记录使用" in field_block(text(r), "phone")
     assert 'value="Bob"' in field_block(text(r), "name")
@@ -158,7 +164,7 @@ def test_edit_changes_values_and_unchecks_a_checkbox(client, records):
     page = text(client.get(f"/shop/members/{m['id']}/edit"))
     assert 'value="Ann"' in page and 'value="3"' in field_block(page, "points")
     assert "checked" in field_block(page, "active")
-    r = client.post(f"/shop/members/{m['id']}/edit", data={"name": "Ann", "points": "40", "active": "0"})
+    r = submit(client, f"/shop/members/{m['id']}/edit", data={"name": "Ann", "points": "40", "active": "0"})
     assert r.status_code == 303 and r.headers["Location"].endswith(f"/shop/members/{m['id']}")
     saved = records.get("members", m["id"])
     assert saved["points"] == 40 and saved["active"] is False
@@ -199,7 +205,7 @@ def test_delete_asks_then_deletes(client, records):
     m = member(records, "Ann")
     confirm = client.get(f"/shop/members/{m['id']}/delete")
     assert confirm.status_code == 200 and 'method="post"' in text(confirm) and "Ann" in text(confirm)
-    r = client.post(f"/shop/members/{m['id']}/delete")
+    r = submit(client, f"/shop/members/{m['id']}/delete")
     assert r.status_code == 303 and r.headers["Location"].endswith("/shop/members/")
     assert "已删除：Ann" in text(client.get(r.headers["Location"]))
     assert client.get(f"/shop/members/{m['id']}").status_code == 404
@@ -208,7 +214,7 @@ def test_delete_asks_then_deletes(client, records):
 def test_delete_of_a_linked_member_is_a_conflict(client, records):
     m = member(records, "Ann")
     records.create("orders", {"member": m["id"], "amount": 1})
-    r = client.post(f"/shop/members/{m['id']}/delete")
+    r = submit(client, f"/shop/members/{m['id']}/delete")
     assert r.status_code == 409 and "无法删除" in text(r)
     assert records.get("members", m["id"])["name"] == "Ann"
 
@@ -216,7 +222,7 @@ def test_delete_of_a_linked_member_is_a_conflict(client, records):
 # -- safety, languages, errors ----------------------------------------------------------------------------
 def test_values_are_escaped(client, records):
     evil = "<script>alert(1)</script>"
-    r = client.post("/shop/members/new", data={"name": evil, "phone": '"><b>x'})
+    r = submit(client, "/shop/members/new", data={"name": evil, "phone": '"><b>x'})
     assert r.status_code == 303
     for url in (r.headers["Location"], "/shop/members/", r.headers["Location"] + "/edit"):
         page = text(client.get(url))
@@ -242,11 +248,11 @@ def test_unknown_things_are_404_pages(client, records):
         r = client.get(url)
         assert r.status_code == 404, url
         assert "找不到页面" in text(r) and "Traceback" not in text(r)
-    assert client.post("/shop/members/999/edit", data={"name": "x"}).status_code == 404
+    assert submit(client, "/shop/members/999/edit", data={"name": "x"}).status_code == 404
 
 
 def test_image_upload_is_stored_and_served(client, platform):
-    r = client.post("/shop/members/new", content_type="multipart/form-data",
+    r = submit(client, "/shop/members/new", content_type="multipart/form-data",
                     data={"name": "Ann", "avatar": (io.BytesIO(PNG), "头像.png", "image/png")})
     assert r.status_code == 303
     record_id = int(r.headers["Location"].rsplit("/", 1)[1])
@@ -261,12 +267,12 @@ def test_image_upload_is_stored_and_served(client, platform):
         "Content-Disposition", "")
     assert client.get("/media/shop/../../etc/passwd").status_code == 404
     # an edit that uploads nothing keeps the image
-    client.post(f"/shop/members/{record_id}/edit", data={"name": "Ann B"}, content_type="multipart/form-data")
+    submit(client, f"/shop/members/{record_id}/edit", data={"name": "Ann B"}, content_type="multipart/form-data")
     assert platform.apps["shop"].records.get("members", record_id)["avatar"] == avatar
 
 
 def test_a_refused_upload_shows_the_error_and_is_not_kept(client, platform):
-    r = client.post("/shop/members/new", content_type="multipart/form-data",
+    r = submit(client, "/shop/members/new", content_type="multipart/form-data",
                     data={"name": "Ann", "avatar": (io.BytesIO(b"<svg/>"), "x.svg")})
     assert r.status_code == 422 and "必须是 PNG" in field_block(text(r), "avatar")
     media = Path(platform.media_dir)

@@ -11,7 +11,7 @@ from engines.form.errors import RecordError
 from engines.form.openapi import openapi_document
 from engines.form.query import ListRequest, run_list
 from engines.form.serialize import record_to_json
-from engines.form.web import current_lang, installed
+from engines.form.web import current_actor, current_lang, installed
 
 
 def api_blueprint() -> Blueprint:
@@ -48,7 +48,7 @@ def api_blueprint() -> Blueprint:
     @bp.post("/<app_name>/<table>")
     def create_record(app_name, table):
         inst, t = _table(app_name, table)
-        record = inst.records.create(table, _json_body(), source="api")
+        record = inst.records.create(table, _json_body(), actor=current_actor(), source="api")
         resp = jsonify(record_to_json(inst.form, t, record))
         resp.status_code = 201
         resp.headers["Location"] = url_for("api.get_record", app_name=app_name, table=table, record_id=record["id"])
@@ -63,13 +63,13 @@ def api_blueprint() -> Blueprint:
     @bp.patch("/<app_name>/<table>/<int:record_id>")
     def update_record(app_name, table, record_id):
         inst, t = _table(app_name, table)
-        record = inst.records.update(table, record_id, _json_body(), source="api")
+        record = inst.records.update(table, record_id, _json_body(), actor=current_actor(), source="api")
         return jsonify(record_to_json(inst.form, t, record))
 
     @bp.delete("/<app_name>/<table>/<int:record_id>")
     def delete_record(app_name, table, record_id):
         inst, _t = _table(app_name, table)
-        inst.records.delete(table, record_id, source="api")
+        inst.records.delete(table, record_id, actor=current_actor(), source="api")
         return "", 204
 
     return bp

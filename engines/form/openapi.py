@@ -42,7 +42,10 @@ def openapi_document(inst, server_url: str, lang: str = "en") -> dict:
         "info": {"title": app.title.get(lang), "version": app.version},
         "servers": [{"url": server_url}],
         "paths": paths,
-        "components": {"schemas": schemas},
+        "components": {"schemas": schemas, "securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer",
+                           "description": "a token from `tessera token create NAME --app APP --role ROLE`"}}},
+        "security": [{"bearerAuth": []}],
     }
 
 

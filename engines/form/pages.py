@@ -19,7 +19,7 @@ from engines.form.errors import Conflict, NotFound, RecordError, ValidationFaile
 from engines.form.query import BadQuery, ListRequest, run_list
 from engines.form.reading import resolve_links
 from engines.form.ui_text import translate, translator
-from engines.form.web import current_lang, installed, installed_apps
+from engines.form.web import current_actor, current_lang, installed, local_target, visible_apps
 
 RELATED_LIMIT = 20
 LANG_COOKIE_AGE = 365 * 24 * 3600
@@ -28,22 +28,19 @@ LANG_COOKIE_AGE = 365 * 24 * 3600
 def pages_blueprint() -> Blueprint:
     bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                    static_url_path="/static/tessera")
-    bp.context_processor(_template_globals)
+    bp.app_context_processor(_template_globals)   # also for the runtime's pages (sign-in, errors)
     bp.after_request(_remember_lang)
     bp.register_error_handler(404, _not_found)
     bp.register_error_handler(NotFound, _not_found)
 
     @bp.get("/")
     def home():
-        apps = [{"name": n, "inst": i} for n, i in installed_apps().items()]
+        apps = [{"name": n, "inst": i} for n, i in visible_apps().items()]
         return render_template("tessera/home.html", apps=apps)
 
     @bp.get("/_lang/<lang>")
     def switch_lang(lang):
-        target = request.args.get("next") or "/"
-        if not target.startswith("/") or target.startswith("//") or "\\" in target:
-            target = "/"
-        resp = redirect(target, 303)
+        resp = redirect(local_target(request.args.get("next")), 303)
         if lang in LANGUAGES:
             resp.set_cookie("lang", lang, max_age=LANG_COOKIE_AGE, samesite="Lax")
         return resp
@@ -130,7 +127,7 @@ def pages_blueprint() -> Blueprint:
         problem = None
         if request.method == "POST":
             try:
-                inst.records.delete(table, record_id, source="page")
+                inst.records.delete(table, record_id, actor=current_actor(), source="page")
             except Conflict as exc:
                 problem = exc.message.get(lang)
             else:
@@ -170,9 +167,9 @@ def _save(inst, app_name, t, mode, record=None):
     values, kept, saved = pf.read_submission(inst.form, app_name, t, mode, request.form, request.files, record)
     try:
         if mode == "create":
-            result = inst.records.create(t.name, values, source="page")
+            result = inst.records.create(t.name, values, actor=current_actor(), source="page")
         else:
-            result = inst.records.update(t.name, record["id"], values, source="page")
+            result = inst.records.update(t.name, record["id"], values, actor=current_actor(), source="page")
     except ValidationFailed as exc:
         pf.discard(saved)
         return _form_page(inst, app_name, t, mode, record=record, kept=kept, errors=exc.fields,
