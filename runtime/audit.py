@@ -34,8 +34,13 @@ def define_audit_table(metadata: sa.MetaData) -> sa.Table:
 
 
 class AuditLog:
-    def __init__(self, table: sa.Table):
-        self.table = table
+    def __init__(self, table: sa.Table, users: sa.Table):
+        self.table, self.users = table, users
+
+    def _select(self):
+        a, u = self.table, self.users
+        return sa.select(a, u.c.username.label("actor_name")).select_from(
+            a.outerjoin(u, u.c.id == a.c.actor))
 
     def subscribe(self, form) -> None:
         """Record every write of this app (registered before any rule, so it sees them all)."""
@@ -55,7 +60,7 @@ class AuditLog:
     # -- reading ------------------------------------------------------------------------------
     def history(self, conn, app: str, table: str, record_id: int, limit: int = 100) -> list[dict]:
         a = self.table
-        rows = conn.execute(sa.select(a).where(a.c.app == app, a.c.tbl == table, a.c.record_id == record_id)
+        rows = conn.execute(self._select().where(a.c.app == app, a.c.tbl == table, a.c.record_id == record_id)
                             .order_by(a.c.id.desc()).limit(limit)).mappings()
         return [_entry(r) for r in rows]
 
@@ -63,7 +68,7 @@ class AuditLog:
                before_id=None, limit: int = 50) -> list[dict]:
         """Newest first; `before_id` pages back (keyset)."""
         a = self.table
-        stmt = sa.select(a)
+        stmt = self._select()
         for col, value in ((a.c.app, app), (a.c.tbl, table), (a.c.actor, actor), (a.c.source, source)):
             if value not in (None, ""):
                 stmt = stmt.where(col == value)

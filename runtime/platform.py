@@ -30,7 +30,7 @@ class Platform:
         self.metadata = sa.MetaData()
         self.system = define_system_tables(self.metadata)
         self.auth = define_auth_tables(self.metadata)   # accounts, roles, tokens, settings (runtime/auth)
-        self.audit = AuditLog(define_audit_table(self.metadata))
+        self.audit = AuditLog(define_audit_table(self.metadata), self.system["users"])
         self.media_dir = os.path.abspath(media_dir)  # uploads must not depend on the working directory
         self.apps: dict[str, InstalledApp] = {}
 

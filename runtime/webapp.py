@@ -8,6 +8,7 @@ from flask import Flask, jsonify, render_template, request
 from engines.form.api import api_blueprint
 from engines.form.pages import pages_blueprint
 from runtime.auth.web import install as install_auth
+from runtime.audit_pages import audit_blueprint
 from runtime.platform import Platform
 
 
@@ -27,12 +28,14 @@ def create_app(platform: Platform | None = None, *, apps=None, database_url: str
     flask_app.json.ensure_ascii = False   # 张三, not \u5f20\u4e09
     flask_app.extensions["tessera.platform"] = platform
     flask_app.extensions["tessera.apps"] = platform.apps
+    flask_app.extensions["tessera.audit"] = platform.audit
     api = api_blueprint()
     install_auth(flask_app, platform, api)   # sign-in, CSRF, security headers, the guard before every view
     if config:
         flask_app.config.update(config)
     flask_app.register_blueprint(api, url_prefix="/api")
     flask_app.register_blueprint(pages_blueprint())
+    flask_app.register_blueprint(audit_blueprint())
     _json_errors_for_api(flask_app)
     return flask_app
 

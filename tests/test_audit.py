@@ -61,3 +61,31 @@ def test_search_by_text_and_paging(shop_platform):
     first = entries(shop_platform, limit=2)
     more = entries(shop_platform, limit=2, before_id=first[-1]["id"])
     assert [e["id"] for e in more] == [first[-1]["id"] - 1, first[-1]["id"] - 2]
+
+
+def test_detail_page_history_and_admin_audit_page(shop_platform, admin_user):
+    from runtime.auth import create_user, grant
+    from runtime.webapp import create_app
+    from tests.conftest import ADMIN_PASSWORD, sign_in, submit
+
+    client = create_app(shop_platform).test_client()
+    sign_in(client, "boss", ADMIN_PASSWORD)
+    r = submit(client, "/shop/members/new", {"name": "王五", "tier": "normal", "points": "1"})
+    assert r.status_code == 303
+    detail = r.headers["Location"]
+    member_id = int(detail.rstrip("/").rsplit("/", 1)[1])
+    r = submit(client, f"/shop/members/{member_id}/edit", {"name": "王五", "tier": "vip", "points": "1"})
+    assert r.status_code == 303
+    html = client.get(f"/shop/members/{member_id}?lang=en").get_data(as_text=True)
+    assert "History" in html and "boss" in html
+    assert "normal → vip" in html.split("History", 1)[1]
+    page = client.get("/_audit?app=shop&table=members&lang=en").get_data(as_text=True)
+    assert page.count("<tr>") == 3  # header + create + update
+    assert "王五" in page and "boss" in page
+    # a signed-in user who is not an admin may not read the audit log
+    create_user(shop_platform, "clerk1", "clerk-password-1")
+    grant(shop_platform, "clerk1", "shop", "clerk")
+    other = create_app(shop_platform).test_client()
+    sign_in(other, "clerk1", "clerk-password-1")
+    assert other.get("/_audit").status_code == 403
+    assert "Audit log" not in other.get("/shop/?lang=en").get_data(as_text=True)

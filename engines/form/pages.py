@@ -15,6 +15,7 @@ from flask import (Blueprint, abort, flash, redirect, render_template, request, 
 from engines.common.labels import LANGUAGES
 from engines.form import page_forms as pf
 from engines.form import page_views as pv
+from engines.form.page_history import record_history
 from engines.form.errors import Conflict, NotFound, RecordError, ValidationFailed
 from engines.form.query import BadQuery, ListRequest, run_list
 from engines.form.reading import resolve_links
@@ -103,10 +104,12 @@ def pages_blueprint() -> Blueprint:
             links = form.links_to(table)
             related = [_related(inst, conn, app_name, other, fname, record_id, lang,
                                 named=sum(o == other for o, _ in links) > 1) for other, fname in links]
+            history = record_history(form, conn, app_name, t, record_id, lang)
         fields = [{"label": f.label.get(lang), "cell": pv.cell(form, app_name, f, record.get(name), lang)}
                   for name, f in t.fields.items()]
         return render_template("tessera/detail.html", app_name=app_name, inst=inst, tbl=t, record=record,
                                title=pv.record_title(form, t, record, lang), fields=fields, related=related,
+                               history=history,
                                created=pv.local_time(form, record["created_at"]),
                                updated=pv.local_time(form, record["updated_at"]))
 

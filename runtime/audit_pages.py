@@ -1,0 +1,59 @@
+"""The admins' audit log page: every write of every app, searchable, newest first."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
+
+from engines.form.ui_text import translate
+from engines.form.web import current_lang
+
+PAGE_SIZE = 50
+
+
+def audit_blueprint() -> Blueprint:
+    bp = Blueprint("audit", __name__, template_folder="templates")
+    # the header shows admins a link here (base.html renders whatever `admin_links` holds)
+    bp.app_context_processor(lambda: {"admin_links": [("audit_log", url_for("audit.audit_log"))]})
+
+    @bp.get("/_audit")
+    def audit_log():
+        user = g.get("tessera_user")
+        lang = current_lang()
+        if user is None or not user.is_admin:
+            abort(403, description=translate("forbidden_text", lang))
+        platform = current_app.extensions["tessera.platform"]
+        args = {k: request.args.get(k, "").strip() for k in ("app", "table", "source", "q")}
+        try:
+            before = int(request.args.get("before", "") or 0) or None
+        except ValueError:
+            before = None
+        with platform.engine.connect() as conn:
+            entries = platform.audit.search(conn, app=args["app"], table=args["table"], source=args["source"],
+                                            text=args["q"], before_id=before, limit=PAGE_SIZE)
+        rows = [_row(platform, e, lang) for e in entries]
+        older = (url_for("audit.audit_log", **{k: v for k, v in args.items() if v}, before=entries[-1]["id"])
+                 if len(entries) == PAGE_SIZE else None)
+        return render_template("tessera/audit.html", rows=rows, args=args, older=older,
+                               apps=sorted(platform.apps))
+
+    return bp
+
+
+def _row(platform, e, lang) -> dict:
+    inst = platform.apps.get(e["app"])
+    t = inst.form.tables.get(e["tbl"]) if inst else None
+    tz = inst.form.timezone if inst else None
+    at = e["at"].astimezone(tz) if tz else e["at"]
+    link = (url_for("pages.detail", app_name=e["app"], table=e["tbl"], record_id=e["record_id"])
+            if t is not None and e["action"] != "delete" else None)
+    fields = t.fields if t is not None else {}
+    return {
+        "when": at.strftime("%Y-%m-%d %H:%M:%S"), "who": e.get("actor_name") or "—", "source": e["source"],
+        "action": translate("action_" + e["action"], lang),
+        "where": f"{e['app']} / {t.label.get(lang) if t else e['tbl']} #{e['record_id']}", "link": link,
+        "changes": [(fields[k].label.get(lang) if k in fields else k, _text(b), _text(a))
+                    for k, (b, a) in e["changes"].items()],
+    }
+
+
+def _text(value) -> str:
+    return "—" if value in (None, "", []) else str(value)
