@@ -38,3 +38,9 @@ def _sqlite_begin(conn):
     # queue on busy_timeout instead of failing on a read-to-write lock upgrade; reads stay deferred.
     immediate = conn.get_execution_options().get("tessera_write")
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def write_transaction(engine: sa.Engine):
+    """A transaction that will write: on SQLite it takes the write lock at BEGIN, so a read followed
+    by a write can never fail with 'database is locked' while another process writes."""
+    return engine.execution_options(tessera_write=True).begin()

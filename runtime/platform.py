@@ -13,7 +13,7 @@ from engines.form.records import RecordService
 from engines.form.runtime import FormApp
 from runtime.audit import AuditLog, define_audit_table
 from runtime.auth.tables import define_auth_tables
-from runtime.database import make_engine
+from runtime.database import make_engine, write_transaction
 from runtime.system_tables import define_system_tables
 
 
@@ -55,7 +55,7 @@ class Platform:
         self.metadata.create_all(self.engine)
         apps = self.system["apps"]
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             for inst in self.apps.values():
                 a = inst.app
                 values = dict(version=a.version, definition_hash=a.definition_hash, source=a.source, updated_at=now)

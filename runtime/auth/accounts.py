@@ -14,6 +14,8 @@ from typing import Mapping
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from runtime.database import write_transaction
+
 MIN_PASSWORD_LENGTH = 8
 HASH_METHOD = "scrypt"
 # checked against when the username is unknown, so that a wrong name costs as long as a wrong password
@@ -85,7 +87,7 @@ def create_user(platform, username: str, password: str, *, is_admin: bool = Fals
     pw_hash = hash_password(password)
     users, accounts, _ = _tables(platform)
     now = utcnow()
-    with platform.engine.begin() as conn:
+    with write_transaction(platform.engine) as conn:
         row = _user_row(platform, conn, username)
         if row is not None and row.password_hash is not None:
             raise AccountError(f"user '{username}' already exists")
@@ -102,7 +104,7 @@ def create_user(platform, username: str, password: str, *, is_admin: bool = Fals
 def set_password(platform, username: str, password: str) -> None:
     pw_hash = hash_password(password)
     _users, accounts, _ = _tables(platform)
-    with platform.engine.begin() as conn:
+    with write_transaction(platform.engine) as conn:
         user_id = _user_id(platform, conn, username)
         done = conn.execute(accounts.update().where(accounts.c.user_id == user_id)
                             .values(password_hash=pw_hash, password_changed_at=utcnow())).rowcount
@@ -113,7 +115,7 @@ def set_password(platform, username: str, password: str) -> None:
 
 def set_active(platform, username: str, active: bool) -> None:
     _users, accounts, _ = _tables(platform)
-    with platform.engine.begin() as conn:
+    with write_transaction(platform.engine) as conn:
         user_id = _user_id(platform, conn, username)
         conn.execute(accounts.update().where(accounts.c.user_id == user_id).values(is_active=active))
 
@@ -133,7 +135,7 @@ def check_role(platform, app: str, role: str) -> None:
 def grant(platform, username: str, app: str, role: str) -> None:
     check_role(platform, app, role)
     _users, _accounts, user_roles = _tables(platform)
-    with platform.engine.begin() as conn:
+    with write_transaction(platform.engine) as conn:
         user_id = _user_id(platform, conn, username)
         held = conn.execute(sa.select(user_roles.c.role).where(
             user_roles.c.user_id == user_id, user_roles.c.app == app, user_roles.c.role == role)).first()
@@ -143,7 +145,7 @@ def grant(platform, username: str, app: str, role: str) -> None:
 
 def revoke(platform, username: str, app: str, role: str) -> None:
     _users, _accounts, user_roles = _tables(platform)
-    with platform.engine.begin() as conn:
+    with write_transaction(platform.engine) as conn:
         user_id = _user_id(platform, conn, username)
         gone = conn.execute(user_roles.delete().where(
             user_roles.c.user_id == user_id, user_roles.c.app == app, user_roles.c.role == role)).rowcount
@@ -222,6 +224,6 @@ def ensure_admin(platform, username: str = "admin") -> tuple[str, str | None]:
         create_user(platform, username, password, is_admin=True)
     else:   # an `admin` that was disabled or demoted: restore it with a new password
         set_password(platform, username, password)
-        with platform.engine.begin() as conn:
+        with write_transaction(platform.engine) as conn:
             conn.execute(accounts.update().where(accounts.c.user_id == row.id).values(is_admin=True, is_active=True))
     return username, password

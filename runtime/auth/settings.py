@@ -5,6 +5,8 @@ import secrets
 
 import sqlalchemy as sa
 
+from runtime.database import write_transaction
+
 
 def get_or_create(platform, key: str, make) -> str:
     """The stored value of `key`; the first caller stores make() (a concurrent first caller's value wins)."""
@@ -15,7 +17,7 @@ def get_or_create(platform, key: str, make) -> str:
     if value is not None:
         return value
     try:
-        with platform.engine.begin() as conn:
+        with write_transaction(platform.engine) as conn:
             conn.execute(settings.insert().values(key=key, value=make()))
     except sa.exc.IntegrityError:
         pass    # another worker stored it first

@@ -8,6 +8,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from runtime.auth.accounts import utcnow
+from runtime.database import write_transaction
 
 MAX_FAILURES = 5
 WINDOW = dt.timedelta(minutes=15)
@@ -28,12 +29,12 @@ def is_blocked(platform, username: str, ip: str) -> bool:
 def record_failure(platform, username: str, ip: str) -> None:
     failures = platform.auth["login_failures"]
     now = utcnow()
-    with platform.engine.begin() as conn:
+    with write_transaction(platform.engine) as conn:
         conn.execute(failures.delete().where(failures.c.at <= now - WINDOW))
         conn.execute(failures.insert().values(username=username.lower()[:100], ip=ip[:64], at=now))
 
 
 def clear_failures(platform, username: str) -> None:
     failures = platform.auth["login_failures"]
-    with platform.engine.begin() as conn:
+    with write_transaction(platform.engine) as conn:
         conn.execute(failures.delete().where(failures.c.username == username.lower()))

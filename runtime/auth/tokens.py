@@ -8,6 +8,7 @@ from types import MappingProxyType
 import sqlalchemy as sa
 
 from runtime.auth.accounts import AccountError, Principal, check_role, utcnow
+from runtime.database import write_transaction
 
 PREFIX = "tsr_"
 
@@ -24,7 +25,7 @@ def create_token(platform, name: str, app: str, role: str) -> str:
     check_role(platform, app, role)
     tokens = platform.auth["tokens"]
     secret = PREFIX + secrets.token_urlsafe(32)
-    with platform.engine.begin() as conn:
+    with write_transaction(platform.engine) as conn:
         if conn.execute(sa.select(tokens.c.id).where(tokens.c.name == name)).first() is not None:
             raise AccountError(f"a token named '{name}' already exists (revoke it or choose another name)")
         conn.execute(tokens.insert().values(name=name, token_hash=_digest(secret), app=app, role=role,
@@ -34,7 +35,7 @@ def create_token(platform, name: str, app: str, role: str) -> str:
 
 def revoke_token(platform, name: str) -> None:
     tokens = platform.auth["tokens"]
-    with platform.engine.begin() as conn:
+    with write_transaction(platform.engine) as conn:
         done = conn.execute(tokens.update().where(tokens.c.name == name, tokens.c.revoked_at.is_(None))
                             .values(revoked_at=utcnow())).rowcount
     if not done:
@@ -52,7 +53,7 @@ def list_tokens(platform) -> list[dict]:
 def principal_for_token(platform, secret: str) -> Principal | None:
     """The principal a live token stands for (and note its use), or None."""
     tokens = platform.auth["tokens"]
-    with platform.engine.begin() as conn:
+    with write_transaction(platform.engine) as conn:
         row = conn.execute(sa.select(tokens.c.id, tokens.c.name, tokens.c.app, tokens.c.role, tokens.c.last_used_at)
                            .where(tokens.c.token_hash == _digest(secret), tokens.c.revoked_at.is_(None))).first()
         if row is None:
