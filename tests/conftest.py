@@ -82,6 +82,23 @@ tables:
 """
 
 
+CRM = """
+app: crm
+title: {zh: 客户管理, en: CRM}
+roles: [sales]
+tables:
+  leads:
+    fields:
+      name: {type: text, required: true}
+"""
+
+
+@pytest.fixture
+def two_apps(make_platform):
+    """The shop and a second app (crm), for checks that one app's users and tokens stay out of the other."""
+    return make_platform(SHOP, CRM)
+
+
 @pytest.fixture
 def shop_platform(make_platform):
     return make_platform(SHOP)

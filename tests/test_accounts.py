@@ -13,20 +13,6 @@ from runtime.webapp import create_app
 from tests.conftest import ADMIN_PASSWORD, SHOP, csrf_from, sign_in, submit
 
 TESSERA = str(Path(sys.executable).parent / "tessera")
-CRM = """
-app: crm
-title: {zh: 客户管理, en: CRM}
-roles: [sales]
-tables:
-  leads:
-    fields:
-      name: {type: text, required: true}
-"""
-
-
-@pytest.fixture
-def two_apps(make_platform):
-    return make_platform(SHOP, CRM)
 
 
 @pytest.fixture

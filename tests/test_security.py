@@ -9,21 +9,11 @@ from runtime.auth.tokens import create_token, revoke_token
 from runtime.webapp import create_app
 from tests.conftest import ADMIN_PASSWORD, csrf_from, sign_in, submit
 
-CRM = """
-app: crm
-title: {zh: 客户管理, en: CRM}
-roles: [sales]
-tables:
-  leads:
-    fields:
-      name: {type: text, required: true}
-"""
 
 
 @pytest.fixture
-def platform(make_platform):
-    from tests.conftest import SHOP
-    return make_platform(SHOP, CRM)
+def platform(two_apps):
+    return two_apps
 
 
 @pytest.fixture
