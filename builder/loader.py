@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,6 @@ MAX_NODES = 200_000   # after alias expansion
 MAX_DEPTH = 64
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_TAB_INDENT = re.compile(r"^( *)\t", re.M)
 _YAML_TAG = "tag:yaml.org,2002:"
 _PLAIN_TAGS = frozenset(_YAML_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp",
                                                  "map", "seq"))
@@ -93,11 +91,6 @@ def load_text(raw: bytes | str, name: str):
                                          "file is not UTF-8 text; save it as UTF-8")]) from None
     else:
         text = raw
-    tab = _TAB_INDENT.search(text)
-    if tab:
-        line = text.count("\n", 0, tab.start()) + 1
-        raise LoadFailed([BuildError(Mark(name, line, len(tab.group(1)) + 1), (),
-                                     "tab character in indentation; YAML indents with spaces only")])
     try:
         _check_depth(text, name)
         node = yaml.compose(text, Loader=_Loader)
@@ -105,6 +98,9 @@ def load_text(raw: bytes | str, name: str):
         mark = exc.problem_mark or exc.context_mark
         where = Mark(name, mark.line + 1, mark.column + 1) if mark else Mark(name, 1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
+        if mark and _char_at(text, mark) == "\t":  # the parser's "cannot start any token" is a tab here
+            problem = "tab character in indentation; YAML indents with spaces only"
+            raise LoadFailed([BuildError(where, (), problem)]) from None
         ctx = exc.context_mark
         if exc.problem and exc.context and ctx and (not mark or ctx.line != mark.line
                                                      or ctx.column != mark.column):
@@ -116,6 +112,12 @@ def load_text(raw: bytes | str, name: str):
     if node is None:
         raise LoadFailed([BuildError(Mark(name, 1, 1), (), "file is empty")])
     return _Converter(name).convert(node)
+
+
+def _char_at(text: str, mark) -> str:
+    lines = text.split("\n", mark.line + 1)
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    return line[mark.column] if mark.column < len(line) else ""
 
 
 def _check_depth(text: str, name: str) -> None:

@@ -99,6 +99,13 @@ def test_tab_indentation():
     assert build_error(path) == ["app.yaml:4:1: tab character in indentation; YAML indents with spaces only"]
 
 
+def test_tab_inside_a_block_scalar_is_text_not_an_error():
+    path = write("app.yaml", "app: shop\ndescription: |\n  first line\n  \tsecond line starts with a tab\n"
+                             "tables:\n  members:\n    fields:\n      name: {type: text}\n")
+    from builder import compile_app
+    assert compile_app(path).description.en == "first line\n\tsecond line starts with a tab\n"
+
+
 def test_two_documents():
     path = write("app.yaml", "app: shop\n---\napp: other\n")
     [error] = build_error(path)
