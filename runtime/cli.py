@@ -82,6 +82,36 @@ def run(files, database_url, host, port, media, demo, debug):
 
 
 @main.command()
+@click.argument("files", nargs=-1, type=click.Path())
+@click.option("--db", "database_url", envvar="TESSERA_DATABASE_URL", default="sqlite:///var/tessera.db",
+              show_default=True)
+@click.option("--plan", is_flag=True, help="only print what would change")
+def migrate(files, database_url, plan):
+    """Add the tables, columns and indexes the definitions (default: apps/*.yaml) have and the database lacks.
+
+    Removals and type changes are listed with '!' and never applied here."""
+    from runtime.migrate import apply_additive
+    from runtime.migrate import plan as make_plan
+    from runtime.platform import Platform
+
+    try:
+        platform = Platform.from_files(list(files) or default_apps(), database_url, create=False)
+    except BuildFailed as exc:
+        for err in exc.errors:
+            click.echo(str(err), err=True)
+        sys.exit(1)
+    result = make_plan(platform.engine, platform.metadata) if plan else apply_additive(platform.engine, platform.metadata)
+    if not plan and result.additive:
+        platform.create_missing()  # records the installed versions and hashes
+    for line in result.lines():
+        click.echo(line)
+    if not result.additive and not result.destructive:
+        click.echo("the database matches the definitions")
+    elif not plan and result.additive:
+        click.echo(f"applied {len(result.additive)} change(s)")
+
+
+@main.command()
 @click.option("--check", is_flag=True, help="exit 1 if the shipped schema file is out of date")
 def schema(check):
     """Write the definition JSON Schema (builder/schema/app.schema.json) from the engines' parts."""

@@ -14,6 +14,7 @@ from engines.form.runtime import FormApp
 from runtime.audit import AuditLog, define_audit_table
 from runtime.auth.tables import define_auth_tables
 from runtime.database import make_engine, write_transaction
+from runtime.migrate import apply_additive
 from runtime.system_tables import define_system_tables
 
 
@@ -33,13 +34,15 @@ class Platform:
         self.audit = AuditLog(define_audit_table(self.metadata), self.system["users"])
         self.media_dir = os.path.abspath(media_dir)  # uploads must not depend on the working directory
         self.apps: dict[str, InstalledApp] = {}
+        self.pending: list[str] = []   # destructive differences found by create_missing, not applied
 
     @classmethod
-    def from_files(cls, paths, database_url: str, media_dir: str = "var/media") -> "Platform":
+    def from_files(cls, paths, database_url: str, media_dir: str = "var/media", create: bool = True) -> "Platform":
         platform = cls(database_url, media_dir)
         for app in compile_files(paths):
             platform.add(app)
-        platform.create_missing()
+        if create:
+            platform.create_missing()
         return platform
 
     def add(self, app: App) -> InstalledApp:
@@ -51,8 +54,9 @@ class Platform:
         return installed
 
     def create_missing(self) -> None:
-        """Create the tables that do not exist yet and record each app's version and hash."""
-        self.metadata.create_all(self.engine)
+        """Create the tables, columns and indexes that do not exist yet (`pending` lists the changes
+        that would remove or alter something: those are not applied) and record each app's version and hash."""
+        self.pending = apply_additive(self.engine, self.metadata).destructive
         apps = self.system["apps"]
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         with write_transaction(self.engine) as conn:
