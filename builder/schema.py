@@ -76,11 +76,24 @@ def _validators():
     shipped schema's if/then dispatch at a fraction of the cost, and sharper messages.
     """
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-    defs = schema["$defs"]
-    shallow = {**schema, "$defs": {**defs, "field": {k: v for k, v in defs["field"].items() if k != "allOf"}}}
-    per_type = {k[len("field_"):]: _Validator({"$ref": f"#/$defs/{k}", "$defs": defs})
-                for k in defs if k.startswith("field_")}
+    defs = dict(schema["$defs"])
+    defs["field"] = {k: v for k, v in defs["field"].items() if k != "allOf"}
+    # the definitions are not recursive: inline every $ref once, so validation never resolves one
+    defs = {k: _inline(v, defs) for k, v in defs.items()}
+    shallow = _inline({k: v for k, v in schema.items() if k != "$defs"}, defs)
+    per_type = {k[len("field_"):]: _Validator(v) for k, v in defs.items() if k.startswith("field_")}
     return _Validator(shallow), per_type
+
+
+def _inline(node, defs):
+    if isinstance(node, dict):
+        ref = node.get("$ref", "")
+        if ref.startswith("#/$defs/") and len(node) == 1:
+            return _inline(defs[ref[len("#/$defs/"):]], defs)
+        return {k: _inline(v, defs) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
 
 
 def check(data, marks, require_app: bool = True) -> list[BuildError]:
