@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from builder import schema
 from builder.errors import BuildError, Mark
-from builder.loader import LoadFailed, Marks, load_file
+from builder.loader import LoadFailed, Marks, load_text, read_file
 from builder.model import App
 from engines.common.labels import Label
 from engines.form.compile import compile_tables
@@ -112,14 +112,12 @@ def _load_with_includes(path, errors, digest, stack, seen):
     including it twice would only define its tables twice, and a chain of files each including
     the next one twice would load the last one 2**n times."""
     try:
-        data, marks = load_file(path)
+        raw = read_file(path, path)
+        digest.update(raw)
+        data, marks = load_text(raw, path)
     except LoadFailed as exc:
         errors.extend(exc.errors)
         return None, None, []
-    try:
-        digest.update(Path(path).read_bytes())
-    except OSError:
-        pass
     files = [path]
     if not isinstance(data, dict):
         errors.append(BuildError(marks.at(()), (), "a definition must be a mapping (key: value) at the top"))

@@ -56,6 +56,11 @@ class Marks:
 def load_file(path: str | Path, display_name: str | None = None):
     """Return (data, marks) of one YAML file, or raise LoadFailed."""
     name = display_name or str(path)
+    return load_text(read_file(path, name), name)
+
+
+def read_file(path: str | Path, name: str) -> bytes:
+    """The bytes of a definition file, refusing folders, devices and oversized files up front."""
 
     def refuse(message):
         return LoadFailed([BuildError(Mark(name, 1, 1), (), message)])
@@ -78,7 +83,7 @@ def load_file(path: str | Path, display_name: str | None = None):
         raise refuse(f"cannot read file: {exc.strerror}") from None
     if len(raw) > MAX_BYTES:
         raise refuse(f"file is too large; {too_big}")
-    return load_text(raw, name)
+    return raw
 
 
 def load_text(raw: bytes | str, name: str):

@@ -102,7 +102,7 @@ def migrate(files, database_url, plan):
         sys.exit(1)
     result = make_plan(platform.engine, platform.metadata) if plan else apply_additive(platform.engine, platform.metadata)
     if not plan and result.additive:
-        platform.create_missing()  # records the installed versions and hashes
+        platform.record_versions()
     for line in result.lines():
         click.echo(line)
     if not result.additive and not result.destructive:

@@ -57,6 +57,10 @@ class Platform:
         """Create the tables, columns and indexes that do not exist yet (`pending` lists the changes
         that would remove or alter something: those are not applied) and record each app's version and hash."""
         self.pending = apply_additive(self.engine, self.metadata).destructive
+        self.record_versions()
+
+    def record_versions(self) -> None:
+        """Note each installed app's version and definition hash in tessera_apps."""
         apps = self.system["apps"]
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         with write_transaction(self.engine) as conn:

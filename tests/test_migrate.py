@@ -21,14 +21,7 @@ V2 = V1 + """      phone: {type: phone, unique: true}
     fields:
       name: {type: text}
 """
-V3 = """
-app: club
-tables:
-  members:
-    title_field: name
-    fields:
-      name: {type: text, required: true}
-"""
+V3 = V1  # back to the first version: phone, level, store and the stores table gone
 
 
 def test_added_fields_and_tables_are_created_and_data_kept(make_platform):

@@ -5,8 +5,10 @@ Keyset (cursor) pagination keeps every page as fast as the first, even a million
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Mapping
 
 import sqlalchemy as sa
@@ -206,8 +208,6 @@ def _decode(token):
 
 
 def _revive(kind, text):
-    import datetime as dt
-    from decimal import Decimal
     kinds = {"Decimal": Decimal, "date": dt.date.fromisoformat, "datetime": dt.datetime.fromisoformat,
              "time": dt.time.fromisoformat}
     if kind not in kinds:

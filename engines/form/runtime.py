@@ -39,11 +39,12 @@ class FormApp:
 
     def value_field(self, field):
         """The field whose type formats this field's values: a lookup shows its target's way."""
-        if field.type == "lookup":
-            for t in self.tables.values():
-                if field.name in t.fields and t.fields[field.name] is field:
-                    link = t.fields[field.settings["link"]]
-                    return self.tables[link.table].fields[field.settings["field"]]
+        if field.type != "lookup":
+            return field
+        for t in self.tables.values():
+            if t.fields.get(field.name) is field:
+                link = t.fields[field.settings["link"]]
+                return self.tables[link.table].fields[field.settings["field"]]
         return field
 
     def links_to(self, table: str):
