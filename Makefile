@@ -7,7 +7,7 @@ PORT   ?= 5000
 DB     ?= sqlite:///var/tessera.db
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test test-sqlite test-postgres bench clean
+.PHONY: install run test test-sqlite test-postgres bench translations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,15 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/compile_apps.py
 	$(BIN)/python bench/list_throughput.py
+
+# After adding or changing a UI text (engines/form/ui_text.py): refresh the catalog, translate the new
+# entries in messages.po (no "fuzzy" may remain), then run this again to compile. docs/languages.md.
+CATALOG := engines/form/translations
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --add-location=file --sort-output --project=Tessera \
+	  -o $(CATALOG)/messages.pot .
+	$(BIN)/pybabel update -i $(CATALOG)/messages.pot -d $(CATALOG) --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d $(CATALOG) --statistics
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -13,6 +13,8 @@ from builder.loader import LoadFailed, Marks, load_text, read_file
 from builder.model import App
 from engines.common.labels import Label
 from engines.form.compile import compile_tables
+from engines.form.permissions import compile_permissions
+from engines.form.registration import compile_registration
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 MERGEABLE = ("tables",)   # sections an included file may contribute to
@@ -81,15 +83,19 @@ def compile_app(path) -> App:
         shown = timezone if len(timezone) <= 60 else timezone[:57] + "..."
         report(("timezone",), f"unknown time zone '{shown}' (use an IANA name such as 'Asia/Shanghai')")
         timezone = DEFAULT_TIMEZONE         # one error, not one more per date field
-    tables = compile_tables(data.get("tables", {}), report, timezone,
-                            invalid=frozenset(e.path for e in schema_errors))
+    invalid = frozenset(e.path for e in schema_errors)
+    tables = compile_tables(data.get("tables", {}), report, timezone, invalid=invalid)
+    roles = tuple(r for r in data.get("roles", ()) if isinstance(r, str)) if isinstance(data.get("roles"), list) else ()
+    profile = data.get("user_profile") if isinstance(data.get("user_profile"), str) else None
+    tables = compile_permissions(data.get("tables", {}), tables, roles, profile, report, invalid)
+    signup = compile_registration(data.get("registration"), tables, roles, report)
     if errors:
         raise BuildFailed(_capped(errors))
     return App(
         name=data["app"], title=Label.of(data.get("title"), data["app"]),
         description=Label.of(data["description"]) if "description" in data else None,
         version=str(data.get("version", "1")), timezone=timezone,
-        roles=tuple(data.get("roles", ())), tables=MappingProxyType(tables),
+        roles=roles, tables=MappingProxyType(tables), user_profile=profile, registration=signup,
         source=path, files=tuple(files), definition_hash=digest.hexdigest(),
     )
 

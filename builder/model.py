@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Any, Mapping
 
 from engines.common.labels import Label
 from engines.form.model import Table
@@ -20,6 +20,8 @@ class App:
     source: str                # the root definition file
     files: tuple[str, ...]     # root and included files
     definition_hash: str       # sha256 of the files' bytes, in include order
+    user_profile: str | None = None   # the table whose record describes the signed-in user (`user.` in filters)
+    registration: Any = None          # engines.form.registration.Registration: self sign-up, when offered
 
     @property
     def sql_prefix(self) -> str:

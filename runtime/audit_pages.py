@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 
+from engines.common.locales import format_datetime
 from engines.form.ui_text import translate
 from engines.form.web import current_lang
+from runtime.admin_links import add_admin_link
 
 PAGE_SIZE = 50
 
 
 def audit_blueprint() -> Blueprint:
     bp = Blueprint("audit", __name__, template_folder="templates")
-    # the header shows admins a link here (base.html renders whatever `admin_links` holds)
-    bp.app_context_processor(lambda: {"admin_links": [("audit_log", url_for("audit.audit_log"))]})
+    add_admin_link(bp, "audit_log", "audit.audit_log")   # in the header, for admins
 
     @bp.get("/_audit")
     def audit_log():
@@ -42,12 +43,11 @@ def _row(platform, e, lang) -> dict:
     inst = platform.apps.get(e["app"])
     t = inst.form.tables.get(e["tbl"]) if inst else None
     tz = inst.form.timezone if inst else None
-    at = e["at"].astimezone(tz) if tz else e["at"]
     link = (url_for("pages.detail", app_name=e["app"], table=e["tbl"], record_id=e["record_id"])
             if t is not None and e["action"] != "delete" else None)
     fields = t.fields if t is not None else {}
     return {
-        "when": at.strftime("%Y-%m-%d %H:%M:%S"), "who": e.get("actor_name") or "—", "source": e["source"],
+        "when": format_datetime(e["at"], lang, tz, seconds=True), "who": e.get("actor_name") or "—", "source": e["source"],
         "action": translate("action_" + e["action"], lang),
         "where": f"{e['app']} / {t.label.get(lang) if t else e['tbl']} #{e['record_id']}", "link": link,
         "changes": [(fields[k].label.get(lang) if k in fields else k, _text(b), _text(a))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 
 import click
@@ -10,6 +11,10 @@ from builder import BuildFailed, compile_files
 from builder.schema import SCHEMA_FILE, build_schema
 from runtime.appfiles import default_apps
 from runtime.auth.commands import token, users
+from runtime.backup.commands import backup, restore
+from runtime.lifecycle import LifecycleError
+from runtime.lifecycle_commands import install, migrate, uninstall, upgrade
+from runtime.scheduler.command import scheduler
 
 
 @click.group()
@@ -19,6 +24,11 @@ def main():
 
 main.add_command(users)
 main.add_command(token)
+main.add_command(backup)
+main.add_command(restore)
+main.add_command(scheduler)   # runtime/scheduler
+for command in (install, upgrade, uninstall, migrate):   # runtime/lifecycle_commands.py
+    main.add_command(command)
 
 
 @main.command()
@@ -61,6 +71,13 @@ def run(files, database_url, host, port, media, demo, debug):
         for err in exc.errors:
             click.echo(str(err), err=True)
         sys.exit(1)
+    except LifecycleError as exc:     # a definition that would remove or convert data
+        for line in exc.lines:
+            click.echo(line, err=True)
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    for note in platform.skipped:
+        click.echo(f"note: {note}")
     if demo:
         from runtime.demo import fill_demo_data
         for name, count in fill_demo_data(platform).items():
@@ -68,6 +85,8 @@ def run(files, database_url, host, port, media, demo, debug):
     from runtime.auth import ensure_admin
     admin, password = ensure_admin(platform)
     app = create_app(platform)
+    from runtime.reload import log_reloads
+    log_reloads([logging.StreamHandler()])   # "app 'x' reloaded" / why a changed definition was refused
     url = f"http://{host}:{port}/"
     click.echo(f"Tessera is running at {url}  (apps: {', '.join(platform.apps)}; database: {database_url})")
     if password:
@@ -79,36 +98,6 @@ def run(files, database_url, host, port, media, demo, debug):
                    "a forgotten password).")
     click.echo(f"Open {url} in a browser; the JSON API is at {url}api/<app>/<table>. Press Ctrl+C to stop.")
     app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
-
-
-@main.command()
-@click.argument("files", nargs=-1, type=click.Path())
-@click.option("--db", "database_url", envvar="TESSERA_DATABASE_URL", default="sqlite:///var/tessera.db",
-              show_default=True)
-@click.option("--plan", is_flag=True, help="only print what would change")
-def migrate(files, database_url, plan):
-    """Add the tables, columns and indexes the definitions (default: apps/*.yaml) have and the database lacks.
-
-    Removals and type changes are listed with '!' and never applied here."""
-    from runtime.migrate import apply_additive
-    from runtime.migrate import plan as make_plan
-    from runtime.platform import Platform
-
-    try:
-        platform = Platform.from_files(list(files) or default_apps(), database_url, create=False)
-    except BuildFailed as exc:
-        for err in exc.errors:
-            click.echo(str(err), err=True)
-        sys.exit(1)
-    result = make_plan(platform.engine, platform.metadata) if plan else apply_additive(platform.engine, platform.metadata)
-    if not plan and result.additive:
-        platform.record_versions()
-    for line in result.lines():
-        click.echo(line)
-    if not result.additive and not result.destructive:
-        click.echo("the database matches the definitions")
-    elif not plan and result.additive:
-        click.echo(f"applied {len(result.additive)} change(s)")
 
 
 @main.command()

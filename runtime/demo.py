@@ -40,6 +40,8 @@ def fill_demo_data(platform, seed: int = 2026, scale: float = 1.0) -> dict[str, 
             has_links = any(f.type == "link" for f in t.fields.values())
             n = t.demo_rows if t.demo_rows is not None else (CHILD_COUNT if has_links else ROOT_COUNT)
             n = max(1, round(n * scale)) if n else 0  # a scaled-down run still fills every table
+            if any(f.type == "user" and f.required for f in t.fields.values()):
+                pools[USERS] = _demo_users(platform, f"{inst.app.name}-{tname}", n)
             gen = _Generator(rng, pools)
             with inst.records.unit_of_work(source="system") as w:
                 for i in range(n):
@@ -48,6 +50,23 @@ def fill_demo_data(platform, seed: int = 2026, scale: float = 1.0) -> dict[str, 
                     w.create(tname, {k: v for k, v in values.items() if v is not None})
             filled[f"{inst.app.name}.{tname}"] = n
     return filled
+
+
+USERS = "__users__"     # the pool of demo users for required `user` fields (one per record)
+
+
+def _demo_users(platform, prefix: str, n: int) -> list[int]:
+    """Users `<app>-<table>-<n>` without a password (they cannot sign in until `tessera users passwd`)."""
+    users = platform.system["users"]
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    ids = []
+    with platform.engine.begin() as conn:
+        for i in range(n):
+            name = f"{prefix}-{i + 1}"
+            found = conn.execute(sa.select(users.c.id).where(users.c.username == name)).scalar()
+            ids.append(found or conn.execute(users.insert().values(username=name, created_at=now))
+                       .inserted_primary_key[0])
+    return ids
 
 
 def _dependency_order(tables) -> list[str]:
@@ -149,6 +168,10 @@ class _Generator:
 
     def _color(self, f, i):
         return "#%06x" % self.rng.randint(0, 0xFFFFFF)
+
+    def _user(self, f, i):
+        pool = self.pools.get(USERS) or []
+        return pool[i] if i < len(pool) else None
 
     def _link(self, f, i):
         pool = self.pools.get(f.table) or []

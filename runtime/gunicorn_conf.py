@@ -14,5 +14,7 @@ accesslog = "-"
 
 
 def post_fork(server, worker):
+    from runtime.reload import log_reloads
     flask_app = server.app.wsgi()
     flask_app.extensions["tessera.platform"].engine.dispose(close=False)
+    log_reloads(server.log.error_log.handlers)   # each worker notes its own hot reloads

@@ -1,8 +1,8 @@
-"""Bring the database up to the definitions: what can be added safely is added, the rest is listed.
+"""Alembic's view of the database against the tables of the definitions: what is missing, what is extra.
 
-New tables, columns and indexes are applied automatically (a new column is nullable, so rows that
-exist keep their data). Removals and type changes are only reported: applying them needs the
-upgrade step of the platform's app lifecycle, with explicit consent.
+New tables, columns and indexes are added here (a new column is nullable, so rows that exist keep
+their data). Everything else is only described: renames, removals and type changes are the
+upgrade's (runtime/upgrade.py), which knows the installed definition and asks for consent.
 """
 from __future__ import annotations
 
@@ -27,48 +27,68 @@ class Plan:
                  for d in self.destructive])
 
 
-def plan(engine: sa.Engine, metadata: sa.MetaData) -> Plan:
+def compare(conn, metadata: sa.MetaData, tables=None) -> list:
+    """Alembic's differences between the database (seen through `conn`) and `metadata`'s tables
+    (only those named in `tables`, when given)."""
+    names = set(metadata.tables if tables is None else tables)
+    ctx = MigrationContext.configure(conn, opts={"compare_type": False, "include_name": _only(names),
+                                                 "include_object": _only_objects(names)})
+    return list(_flatten(compare_metadata(ctx, metadata)))
+
+
+def plan(engine: sa.Engine, metadata: sa.MetaData, tables=None) -> Plan:
     """Compare the database with the tables the installed definitions describe."""
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": False,
-                                                     "include_name": _only_ours(metadata)})
-        diffs = compare_metadata(ctx, metadata)
+        diffs = compare(conn, metadata, tables)
     result = Plan()
-    for diff in _flatten(diffs):
+    for diff in diffs:
         kind = diff[0]
         if kind in ADDITIVE:
-            result.additive.append((_describe(diff), diff))
+            result.additive.append((describe(diff), diff))
         elif kind in ("remove_column", "remove_index", "modify_nullable", "modify_type"):
-            result.destructive.append(_describe(diff))
+            result.destructive.append(describe(diff))
     return result
 
 
-def apply_additive(engine: sa.Engine, metadata: sa.MetaData) -> Plan:
+def apply_additive(engine: sa.Engine, metadata: sa.MetaData, tables=None) -> Plan:
     """Create missing tables (with their indexes), then add missing columns and indexes to tables
-    that exist. Returns the plan that was carried out."""
-    todo = plan(engine, metadata)
-    new_tables = {diff[1].name for _, diff in todo.additive if diff[0] == "add_table"}
-    metadata.create_all(engine)
+    that exist (only those named in `tables`, when given). Returns the plan that was carried out."""
+    todo = plan(engine, metadata, tables)
     with engine.begin() as conn:
-        ops = Operations(MigrationContext.configure(conn))
-        for _, diff in todo.additive:
-            if diff[0] == "add_column" and diff[2] not in new_tables:
-                ops.add_column(diff[2], diff[3]._copy())
-            elif diff[0] == "add_index" and diff[1].table.name not in new_tables:
-                index = diff[1]
-                ops.create_index(index.name, index.table.name, [c.name for c in index.columns],
-                                 unique=index.unique)
+        add_missing(conn, metadata, [diff for _, diff in todo.additive], tables)
     return todo
 
 
-def _only_ours(metadata):
-    """Look only at tables the loaded definitions own: other apps' tables are not 'removed'."""
+def add_missing(conn, metadata: sa.MetaData, diffs, tables=None) -> None:
+    """Carry out the additive `diffs` (from `compare`) on `conn`, inside its transaction."""
+    names = set(metadata.tables if tables is None else tables)
+    metadata.create_all(conn, tables=[t for n, t in metadata.tables.items() if n in names])  # with their indexes
+    new_tables = {diff[1].name for diff in diffs if diff[0] == "add_table"}
+    ops = Operations(MigrationContext.configure(conn))
+    for diff in diffs:
+        if diff[0] == "add_column" and diff[2] not in new_tables:
+            ops.add_column(diff[2], diff[3]._copy())
+        elif diff[0] == "add_index" and diff[1].table.name not in new_tables:
+            index = diff[1]
+            ops.create_index(index.name, index.table.name, [c.name for c in index.columns], unique=index.unique)
+
+
+def _only(names: set):
+    """Look only at the tables named: other apps' tables are not 'removed'."""
     def include(name, type_, parent_names):
         if type_ == "table":
-            return name in metadata.tables
+            return name in names
         if parent_names and parent_names.get("table_name"):
-            return parent_names["table_name"] in metadata.tables
+            return parent_names["table_name"] in names
         return True
+    return include
+
+
+def _only_objects(names: set):
+    """The same on the definitions' side: a table of the MetaData that is not named is not 'missing'."""
+    def include(obj, name, type_, reflected, compare_to):
+        table = obj if type_ == "table" else getattr(obj, "table", None)
+        return table is None or table.name in names
     return include
 
 
@@ -80,7 +100,7 @@ def _flatten(diffs):
             yield d
 
 
-def _describe(diff) -> str:
+def describe(diff) -> str:
     kind = diff[0]
     if kind == "add_table":
         return f"new table {diff[1].name}"

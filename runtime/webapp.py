@@ -4,11 +4,15 @@ from __future__ import annotations
 import os
 
 from flask import Flask, jsonify, render_template, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engines.form.api import api_blueprint
 from engines.form.pages import pages_blueprint
 from runtime.auth.web import install as install_auth
+from runtime.languages import install as install_languages
 from runtime.audit_pages import audit_blueprint
+from runtime.admin_apps import admin_apps_blueprint
+from runtime.reload import Reloader, interval_from
 from runtime.platform import Platform
 
 
@@ -24,18 +28,26 @@ def create_app(platform: Platform | None = None, *, apps=None, database_url: str
     flask_app.config.update(
         MAX_CONTENT_LENGTH=int(os.environ.get("TESSERA_MAX_UPLOAD", 20 * 1024 * 1024)),
     )
+    hops = int(os.environ.get("TESSERA_PROXIES", "0") or 0)
+    if hops:    # behind nginx/Caddy: the client's address (sign-in rate limit) and https come from the proxy
+        flask_app.wsgi_app = ProxyFix(flask_app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     flask_app.json.sort_keys = False      # fields in the definition's order
     flask_app.json.ensure_ascii = False   # 张三, not \u5f20\u4e09
     flask_app.extensions["tessera.platform"] = platform
     flask_app.extensions["tessera.apps"] = platform.apps
     flask_app.extensions["tessera.audit"] = platform.audit
+    reloader = Reloader(platform, interval_from(os.environ.get("TESSERA_RELOAD_INTERVAL")))
+    flask_app.extensions["tessera.reloader"] = reloader
+    flask_app.before_request(reloader.poll)  # first: a changed definition is swapped in before the request
     api = api_blueprint()
     install_auth(flask_app, platform, api)   # sign-in, CSRF, security headers, the guard before every view
+    install_languages(flask_app)             # Flask-Babel: each request's language, saved per user
     if config:
         flask_app.config.update(config)
     flask_app.register_blueprint(api, url_prefix="/api")
     flask_app.register_blueprint(pages_blueprint())
     flask_app.register_blueprint(audit_blueprint())
+    flask_app.register_blueprint(admin_apps_blueprint())
     _json_errors_for_api(flask_app)
     return flask_app
 

@@ -42,15 +42,21 @@ def test_added_fields_and_tables_are_created_and_data_kept(make_platform):
     assert plan(new.engine, new.metadata).additive == []      # nothing left to do
 
 
-def test_removals_are_reported_not_applied(make_platform):
+def test_removals_refuse_the_start_and_keep_the_data(make_platform):
+    """A server start applies what is safe; a definition that drops fields holding data is refused
+    (it takes `tessera upgrade --allow-destructive`, tests/test_lifecycle.py) and nothing is lost."""
+    from runtime.lifecycle import LifecycleError
     v2 = make_platform(V2)
     m = v2.apps["club"].records.create("members", {"name": "a", "phone": "13800138000"})
     v2.dispose()
-    v3 = make_platform(V3)
-    assert any("club__members.phone" in line for line in v3.pending)
-    columns = {c["name"] for c in sa.inspect(v3.engine).get_columns("club__members")}
+    with pytest.raises(LifecycleError) as refused:
+        make_platform(V3)
+    assert any(line.startswith("! remove field club__members.phone: 1 record(s) hold a value")
+               for line in refused.value.lines), refused.value.lines
+    assert "--allow-destructive" in str(refused.value)
+    columns = {c["name"] for c in sa.inspect(v2.engine).get_columns("club__members")}
     assert "phone" in columns                                   # the data is still there
-    assert v3.apps["club"].records.get("members", m["id"])["name"] == "a"
+    assert make_platform(V2).apps["club"].records.get("members", m["id"])["phone"] == "+8613800138000"
 
 
 def test_tessera_migrate_plans_then_applies(tmp_path, db_url):

@@ -120,7 +120,7 @@ def test_create_redirects_to_the_detail_page(client):
                                                 "points": "12", "active": ["0", "1"], "vip_since": "2024-03-05"})
     assert r.status_code == 303
     detail = text(client.get(r.headers["Location"]))
-    for value in ("王小明", "13800000001", "贵宾", "12", "2024-03-05", "已创建：王小明"):
+    for value in ("王小明", "13800000001", "贵宾", "12", "2024年3月5日", "已创建：王小明"):    # dates as zh writes them
         assert value in detail
 
 
@@ -196,7 +196,8 @@ def test_detail_shows_the_related_orders(client, records):
 
 def test_created_time_is_in_the_app_time_zone(client, records, platform):
     m = member(records, "Ann")
-    local = m["created_at"].astimezone(platform.apps["shop"].form.timezone).strftime("%Y-%m-%d %H:%M")
+    at = m["created_at"].astimezone(platform.apps["shop"].form.timezone)
+    local = f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}"       # as zh writes a date and time
     assert local in text(client.get(f"/shop/members/{m['id']}"))
 
 

@@ -138,3 +138,35 @@ def test_secret_key_is_stored_once_and_shared(platform, monkeypatch):
     assert other.get("/").status_code == 200
     monkeypatch.setenv("TESSERA_SECRET_KEY", "from-the-environment")
     assert create_app(platform).secret_key == "from-the-environment"
+
+
+def test_a_password_change_signs_out_other_sessions(app, platform, browser):
+    """A stolen session stops working once the password is changed (elsewhere or by an admin)."""
+    from runtime.auth import set_password
+    other = app.test_client()
+    sign_in(other, "boss", ADMIN_PASSWORD)
+    assert other.get("/").status_code == 200
+    set_password(platform, "boss", "a brand new password")
+    resp = other.get("/")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+    assert browser.get("/api/shop/members").status_code == 401
+
+
+def test_behind_a_proxy_the_rate_limit_counts_the_clients_address(platform, monkeypatch):
+    """With TESSERA_PROXIES=1 the address comes from X-Forwarded-For: one client's failures do not
+    lock out everyone behind the same proxy."""
+    monkeypatch.setenv("TESSERA_PROXIES", "1")
+    create_user(platform, "ann", "ann-password-1")
+    client = create_app(platform, config={"TESTING": True}).test_client()
+    for _ in range(5):
+        token = csrf_from(client.get("/login").get_data(as_text=True))
+        client.post("/login", data={"csrf_token": token, "username": "mallory", "password": "x"},
+                    headers={"X-Forwarded-For": "203.0.113.9"})
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    blocked = client.post("/login", data={"csrf_token": token, "username": "ann", "password": "ann-password-1"},
+                          headers={"X-Forwarded-For": "203.0.113.9"})
+    assert blocked.status_code == 429
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    other = client.post("/login", data={"csrf_token": token, "username": "ann", "password": "ann-password-1"},
+                        headers={"X-Forwarded-For": "198.51.100.7"})
+    assert other.status_code == 303

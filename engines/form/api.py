@@ -11,7 +11,7 @@ from engines.form.errors import RecordError
 from engines.form.openapi import openapi_document
 from engines.form.query import ListRequest, run_list
 from engines.form.serialize import record_to_json
-from engines.form.web import current_actor, current_lang, installed
+from engines.form.web import current_access, current_actor, current_lang, installed
 
 
 def api_blueprint() -> Blueprint:
@@ -35,7 +35,8 @@ def api_blueprint() -> Blueprint:
         inst, t = _table(app_name, table)
         req = ListRequest.parse(inst.form, t, request.args)
         with inst.form.engine.connect() as conn:
-            page = run_list(inst.form, conn, t, req, with_total=request.args.get("count", "1") != "0")
+            page = run_list(inst.form, conn, t, req, with_total=request.args.get("count", "1") != "0",
+                            access=current_access(inst))
         links = {}
         for key, cursor in (("next", page.next_cursor), ("prev", page.prev_cursor)):
             if cursor:
@@ -48,7 +49,8 @@ def api_blueprint() -> Blueprint:
     @bp.post("/<app_name>/<table>")
     def create_record(app_name, table):
         inst, t = _table(app_name, table)
-        record = inst.records.create(table, _json_body(), actor=current_actor(), source="api")
+        record = inst.records.create(table, _json_body(), actor=current_actor(), source="api",
+                                     access=current_access(inst))
         resp = jsonify(record_to_json(inst.form, t, record))
         resp.status_code = 201
         resp.headers["Location"] = url_for("api.get_record", app_name=app_name, table=table, record_id=record["id"])
@@ -57,19 +59,20 @@ def api_blueprint() -> Blueprint:
     @bp.get("/<app_name>/<table>/<int:record_id>")
     def get_record(app_name, table, record_id):
         inst, t = _table(app_name, table)
-        record = inst.records.get(table, record_id)
+        record = inst.records.get(table, record_id, access=current_access(inst))
         return jsonify(record_to_json(inst.form, t, record))
 
     @bp.patch("/<app_name>/<table>/<int:record_id>")
     def update_record(app_name, table, record_id):
         inst, t = _table(app_name, table)
-        record = inst.records.update(table, record_id, _json_body(), actor=current_actor(), source="api")
+        record = inst.records.update(table, record_id, _json_body(), actor=current_actor(), source="api",
+                                     access=current_access(inst))
         return jsonify(record_to_json(inst.form, t, record))
 
     @bp.delete("/<app_name>/<table>/<int:record_id>")
     def delete_record(app_name, table, record_id):
         inst, _t = _table(app_name, table)
-        inst.records.delete(table, record_id, actor=current_actor(), source="api")
+        inst.records.delete(table, record_id, actor=current_actor(), source="api", access=current_access(inst))
         return "", 204
 
     return bp

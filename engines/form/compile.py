@@ -18,7 +18,7 @@ from engines.form.model import SYSTEM_COLUMNS, Field, Option, Table
 
 RESERVED = frozenset(PG_RESERVED) | frozenset(SQLiteIdentifierPreparer.reserved_words)
 COMMON_KEYS = {"type", "label", "help", "required", "unique", "readonly", "index", "default",
-               "min", "max", "max_length", "pattern", "options"}
+               "min", "max", "max_length", "pattern", "options", "renamed_from"}
 TITLE_TYPES = ("text", "auto_number", "phone", "email", "barcode")
 NAME_RE = re.compile(NAME)
 
@@ -44,7 +44,23 @@ def compile_tables(raw: dict, report: Report, timezone: str = "Asia/Shanghai",
         if not isinstance(tspec, dict) or not isinstance(tspec.get("fields"), dict):
             continue                       # reported by the schema check
         tables[tname] = _table(tname, tspec, raw_tables, path, report, timezone, invalid)
+    _check_renames({n: t.renamed_from for n, t in tables.items()}, ("tables",), "table", report)
     return tables
+
+
+def _check_renames(hints: dict, path: tuple, what: str, report: Report) -> None:
+    """A `renamed_from` hint names a former name: not one still in use, and not claimed twice."""
+    claimed = {}
+    for name, old in hints.items():
+        if old is None:
+            continue
+        where = path + (name, "renamed_from")
+        if old in hints:
+            report(where, f"'{old}' is still a {what} of this definition; renamed_from names the "
+                          f"{what}'s former name, which no longer exists")
+        elif old in claimed:
+            report(where, f"'{claimed[old]}' is already renamed from '{old}'")
+        claimed.setdefault(old, name)
 
 
 def _well_shaped(raw: dict) -> dict:
@@ -94,6 +110,8 @@ def _table(tname, spec, raw_tables, path, report, timezone, invalid=frozenset())
         field = _field(fname, fspec, ftype, timezone, fpath, report)
         fields[fname] = ftype.prepare(field, ctx)
         _check_default(fields[fname], ftype, fpath, report)
+    _check_renames({n: getattr(fields.get(n), "renamed_from", None) for n in spec["fields"] if n in known},
+                   path + ("fields",), "field", report)    # in the definition's order: the later one is reported
     title = spec.get("title_field") or _default_title(fields)
     if not isinstance(title, str):
         title = _default_title(fields)     # reported by the schema check
@@ -110,6 +128,7 @@ def _table(tname, spec, raw_tables, path, report, timezone, invalid=frozenset())
         description=_label(spec, "description", path, invalid, None) if "description" in spec else None,
         list_fields=tuple(n for n in list_fields if isinstance(n, str)),
         demo_rows=spec.get("demo_rows") if isinstance(spec.get("demo_rows"), int) else None,
+        renamed_from=spec.get("renamed_from") if isinstance(spec.get("renamed_from"), str) else None,
     )
 
 
@@ -148,7 +167,7 @@ def _field(fname, spec, ftype, timezone, fpath, report) -> Field:
         default=spec.get("default"), max_length=spec.get("max_length"), pattern=pattern,
         options=tuple(options), readonly=spec.get("readonly", False), index=spec.get("index", False),
         help=Label.of(spec["help"]) if "help" in spec else None,
-        table=spec.get("table"), settings=MappingProxyType(settings),
+        table=spec.get("table"), settings=MappingProxyType(settings), renamed_from=spec.get("renamed_from"),
     )
     bounds, values = {}, {}
     bound = getattr(ftype, "bound", None)   # a type with keyword bounds (`min: today`) reads them itself

@@ -1,6 +1,7 @@
 """The form engine's part of the definition schema: `tables`, built from the field type registry."""
 from __future__ import annotations
 
+from engines.form import permissions, registration
 from engines.form.fields import field_types
 
 NAME = r"^[a-z][a-z0-9_]{0,62}$"
@@ -45,6 +46,8 @@ def common_field_properties() -> dict:
         "max_length": {"type": "integer", "minimum": 1, "maximum": 100000},
         "pattern": {"type": "string", "maxLength": 500},
         "options": {"type": "array", "items": {"$ref": "#/$defs/option"}, "maxItems": 1000},
+        "renamed_from": {"type": "string", "pattern": NAME,
+                         "description": "the field's previous name: an upgrade renames the column, keeping its data"},
     }
 
 
@@ -74,6 +77,8 @@ def table_schema() -> dict:
             "label": {"$ref": "#/$defs/label"},
             "description": {"$ref": "#/$defs/label"},
             "icon": {"type": "string", "maxLength": 50},
+            "renamed_from": {"type": "string", "pattern": NAME,
+                             "description": "the table's previous name: an upgrade renames it, keeping its records"},
             "title_field": {"type": "string"},
             "list_fields": {"type": "array", "items": {"type": "string"}},
             "demo_rows": {"type": "integer", "minimum": 0, "maximum": 1000000,
@@ -81,6 +86,7 @@ def table_schema() -> dict:
             "fields": {"type": "object", "minProperties": 1, "maxProperties": 500,
                        "propertyNames": {"pattern": NAME},
                        "additionalProperties": {"$ref": "#/$defs/field"}},
+            **permissions.table_properties(),
         },
     }
 
@@ -88,7 +94,9 @@ def table_schema() -> dict:
 def schema_part() -> tuple[dict, dict]:
     """(top-level properties, $defs) that this engine contributes."""
     props = {"tables": {"type": "object", "maxProperties": 300, "propertyNames": {"pattern": NAME},
-                        "additionalProperties": {"$ref": "#/$defs/table"}}}
+                        "additionalProperties": {"$ref": "#/$defs/table"}},
+             **permissions.app_properties(), "registration": registration.SCHEMA}
     defs = {"label": LABEL, "option": OPTION, "field": field_schema(), "table": table_schema(),
+            "grant": permissions.GRANT,
             **{f"field_{n}": field_type_schema(n) for n in field_types()}}
     return props, defs

@@ -39,6 +39,7 @@ class Field:
     table: str | None = None          # target table of link / multi_link / rollup
     settings: Mapping[str, Any] = dc_field(default_factory=lambda: EMPTY) # type-specific settings (expression, scale, pattern, ...)
     compiled: Any = dc_field(default=None, compare=False, repr=False)  # e.g. a parsed formula
+    renamed_from: str | None = None   # upgrade hint: the column's previous name, whose data it keeps
 
     def option(self, key) -> Option | None:
         return next((o for o in self.options if o.key == key), None)
@@ -54,6 +55,35 @@ class Table:
     description: Label | None = None
     list_fields: tuple[str, ...] = ()
     demo_rows: int | None = None
+    renamed_from: str | None = None   # upgrade hint: the table's previous name
+    owner: tuple[str, ...] = ()       # link fields then a `user` field: whose record this is
+    permissions: Mapping[str, "Grant"] | None = None   # role -> grant; None: every role, everything
 
     def field(self, name: str) -> Field:
         return self.fields[name]
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """Which rows an action may touch: all of them, the user's own, or those an expression admits."""
+    kind: str                 # "all" | "own" | "filter"
+    filter: Any = dc_field(default=None, compare=False)   # a RowFilter for kind "filter"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What one role may do with one table; an action left None is refused."""
+    read: RowRule | None = None
+    create: RowRule | None = None
+    update: RowRule | None = None
+    delete: RowRule | None = None
+    hidden: frozenset = frozenset()     # fields this role never sees
+    readonly: frozenset = frozenset()   # fields this role sees but may not set
+
+    def rule(self, action: str) -> RowRule | None:
+        return getattr(self, action)
+
+
+ACTIONS = ("read", "create", "update", "delete")
+ALL_ROWS = RowRule("all")
+FULL_GRANT = Grant(read=ALL_ROWS, create=ALL_ROWS, update=ALL_ROWS, delete=ALL_ROWS)

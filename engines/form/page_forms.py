@@ -21,17 +21,25 @@ MULTI = ("multi_select", "multi_link")
 FILES = ("file", "image")
 
 
-def editable(form, f, mode: str) -> bool:
-    """Can the user type this field in a `mode` ("create"/"edit") form?"""
+def editable(form, f, mode: str, locked=frozenset()) -> bool:
+    """Can the user type this field in a `mode` ("create"/"edit") form? `locked`: the fields their
+    roles may not set."""
     ft = form.ftype(f)
-    if ft.computed or not (ft.stored or ft.join_table):
+    if ft.computed or not (ft.stored or ft.join_table) or f.name in locked:
         return False
     return not (mode == "edit" and f.readonly)
 
 
-def shown(form, f, mode: str) -> bool:
-    """Computed fields are hidden on create and read-only on edit."""
-    return mode == "edit" or editable(form, f, mode)
+def shown(form, f, mode: str, hidden=frozenset(), locked=frozenset()) -> bool:
+    """Computed fields are hidden on create and read-only on edit; hidden fields never show."""
+    return f.name not in hidden and (mode == "edit" or editable(form, f, mode, locked))
+
+
+def limits(access, t, mode):
+    """(hidden, locked) fields of `t` for the person filling in a `mode` form."""
+    if access is None:
+        return frozenset(), frozenset()
+    return access.hidden(t.name), access.readonly(t.name, "create" if mode == "create" else "update")
 
 
 def has_files(form, t) -> bool:
@@ -39,14 +47,15 @@ def has_files(form, t) -> bool:
 
 
 # -- the submitted form -------------------------------------------------------------------------
-def read_submission(form, app_name, t, mode, data, files, record=None):
+def read_submission(form, app_name, t, mode, data, files, record=None, access=None):
     """(values for the record service, the raw input to show again, paths of saved uploads).
 
     On edit, a field whose input still equals what the form showed is left out, so that a
     widget's rounding (a datetime input without seconds) never rewrites an untouched value."""
     values, kept, saved = {}, {}, []
+    _hidden, locked = limits(access, t, mode)
     for name, f in t.fields.items():
-        if not editable(form, f, mode):
+        if not editable(form, f, mode, locked):
             continue
         widget = form.ftype(f).widget
         if widget in FILES:
@@ -108,11 +117,12 @@ def discard(paths) -> None:
 
 
 # -- the widgets ----------------------------------------------------------------------------------
-def initial_values(form, t, args) -> dict:
+def initial_values(form, t, args, access=None) -> dict:
     """A new record's form: the fields' defaults, then values given in the query (?member=3)."""
     kept = {}
+    _hidden, locked = limits(access, t, "create")
     for name, f in t.fields.items():
-        if not editable(form, f, "create"):
+        if not editable(form, f, "create", locked):
             continue
         ft = form.ftype(f)
         try:
@@ -139,18 +149,20 @@ def widget_value(ft, f, value):
     return shown_value if isinstance(shown_value, (str, dict)) else str(shown_value)
 
 
-def widgets(form, conn, app_name, t, mode, lang, record=None, display=None, kept=None, errors=None) -> list:
+def widgets(form, conn, app_name, t, mode, lang, record=None, display=None, kept=None, errors=None,
+            access=None) -> list:
     """One dict per field of the form; `display` is the record with links resolved (edit only)."""
     kept, errors = kept or {}, errors or {}
+    hidden, locked = limits(access, t, mode)
     out = []
     for name, f in t.fields.items():
-        if not shown(form, f, mode):
+        if not shown(form, f, mode, hidden, locked):
             continue
         ft = form.ftype(f)
         w = {"name": name, "widget": ft.widget, "label": f.label.get(lang), "required": f.required,
              "help": f.help.get(lang) if f.help else "", "error": errors[name].get(lang) if name in errors else "",
              "attrs": dict(ft.input_attrs(f)), "id": f"f-{name}"}
-        if not editable(form, f, mode):
+        if not editable(form, f, mode, locked):
             w["widget"] = "readonly"
             w["cell"] = cell(form, app_name, f, (display or {}).get(name), lang)
             out.append(w)
@@ -166,13 +178,13 @@ def widgets(form, conn, app_name, t, mode, lang, record=None, display=None, kept
         if f.options:
             w["options"] = [(o.key, o.label.get(lang)) for o in f.options]
         if ft.widget in ("link", "multi_link"):
-            _link_widget(form, conn, f, w, display, lang)
+            _link_widget(form, conn, f, w, display, lang, access)
         out.append(w)
     return out
 
 
-def _link_widget(form, conn, f, w, display, lang):
-    choices = link_choices(form, conn, f.table)
+def _link_widget(form, conn, f, w, display, lang, access=None):
+    choices = link_choices(form, conn, f.table, access=access)
     if choices is not None:
         w["options"] = [(str(i), title) for i, title in choices]
         return

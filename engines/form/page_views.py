@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 from flask import url_for
 
 from engines.common.labels import Label
+from engines.common.locales import format_datetime
 from engines.form.fields.link import LinkValue
 from engines.form.reading import link_titles
 from engines.form.ui_text import translate
@@ -84,7 +85,7 @@ def _cell(form, app_name, f, value, lang) -> dict:
             color = opt.color if opt and opt.color and _COLOR.match(opt.color) else None
             badges.append({"text": opt.label.get(lang) if opt else str(key), "color": color})
         return {"kind": "badges", "items": badges}
-    text = ftype.display(f, value, lang)
+    text = ftype.display_local(f, value, lang)      # dates, numbers, money as the locale writes them
     if ftype.widget == "checkbox":
         return {"kind": "bool", "on": bool(value), "text": text}
     if ftype.widget == "color" and isinstance(value, str) and _COLOR.match(value):
@@ -106,19 +107,20 @@ def _size(n) -> str:
     return ""
 
 
-def system_cell(form, name, value) -> dict:
+def system_cell(form, name, value, lang="zh") -> dict:
     if value is None:
         c = {"kind": "empty"}
     elif name in ("created_at", "updated_at"):
-        c = {"kind": "text", "text": local_time(form, value)}
+        c = {"kind": "text", "text": local_time(form, value, lang)}
     else:
         c = {"kind": "text", "text": str(value)}
     c["html"] = cell_html(c)
     return c
 
 
-def local_time(form, value) -> str:
-    return value.astimezone(form.timezone).strftime("%Y-%m-%d %H:%M")
+def local_time(form, value, lang="zh") -> str:
+    """A stored UTC time in the app's time zone, as `lang` writes it."""
+    return format_datetime(value, lang, form.timezone)
 
 
 def system_label(name) -> Label:
@@ -126,9 +128,10 @@ def system_label(name) -> Label:
 
 
 # -- columns and rows ---------------------------------------------------------------------------
-def columns(form, t) -> list[dict]:
-    names = list(t.list_fields) or [n for n, f in t.fields.items()
-                                    if form.ftype(f).widget not in NOT_IN_LIST][:LIST_COLUMNS]
+def columns(form, t, hidden=frozenset()) -> list[dict]:
+    """The list's columns: `list_fields`, or the first few fields; never a field the person may not read."""
+    names = [n for n in t.list_fields if n not in hidden] or \
+        [n for n, f in t.fields.items() if form.ftype(f).widget not in NOT_IN_LIST and n not in hidden][:LIST_COLUMNS]
     cols = []
     for name in names:
         f = t.fields.get(name)
@@ -149,7 +152,7 @@ def rows(form, app_name, t, cols, records, lang) -> list[dict]:
     out = []
     for r in records:
         cells = [cell(form, app_name, c["field"], r.get(c["name"]), lang) if c["field"] is not None
-                 else system_cell(form, c["name"], r.get(c["name"])) for c in cols]
+                 else system_cell(form, c["name"], r.get(c["name"]), lang) for c in cols]
         row = {"id": r["id"], "title": record_title(form, t, r, lang), "cells": cells, "href": base + str(r["id"])}
         row["html"] = _row_html(row, labels)
         out.append(row)
@@ -181,17 +184,18 @@ def record_title(form, t, record, lang) -> str:
 
 
 # -- the filter form ----------------------------------------------------------------------------
-def filters(form, conn, t, args, lang) -> list[dict]:
+def filters(form, conn, t, args, lang, access=None) -> list[dict]:
     """One entry per filterable field; `kind` picks the inputs the list template draws."""
     out = []
+    hidden = access.hidden(t.name) if access is not None else ()
     for name, f in t.fields.items():
         ft = form.ftype(f)
         ops = ft.filter_ops
-        if not ft.stored or ft.join_table or not ops:
+        if not ft.stored or ft.join_table or not ops or name in hidden:
             continue
         spec = {"name": name, "label": f.label.get(lang)}
         if f.type == "link" and "eq" in ops:
-            choices = link_choices(form, conn, f.table)
+            choices = link_choices(form, conn, f.table, access=access)
             spec.update(kind="choice" if choices is not None else "number", param=name, value=args.get(name, ""),
                         options=[(str(i), title) for i, title in (choices or [])])
         elif f.options and ("eq" in ops or "contains" in ops):
@@ -220,10 +224,15 @@ def active_filters(args) -> bool:
     return any(k not in ("q", "sort", "after", "before", "limit", "lang") for k in args)
 
 
-def link_choices(form, conn, table, limit=LINK_CHOICES):
-    """[(id, title)] of every record of `table`, or None when it has more than `limit`."""
+def link_choices(form, conn, table, limit=LINK_CHOICES, access=None):
+    """[(id, title)] of every record of `table` the person may read, or None when there are more than
+    `limit` (or when they may not read its titles: they type a number instead)."""
+    if access is not None and not access.can_see_titles(table):
+        return None
     sql = form.sql[table]
-    ids = list(conn.execute(sa.select(sql.c.id).order_by(sql.c.id).limit(limit + 1)).scalars())
+    stmt = sa.select(sql.c.id).order_by(sql.c.id).limit(limit + 1)
+    scope = access.rows(table, "read") if access is not None else None
+    ids = list(conn.execute(stmt if scope is None else stmt.where(scope)).scalars())
     if len(ids) > limit:
         return None
     titles = link_titles(form, conn, table, ids)

@@ -102,7 +102,7 @@ class Page:
     prev_cursor: str | None
 
 
-def where_clause(form, t: Table, req: ListRequest):
+def where_clause(form, t: Table, req: ListRequest, hidden=frozenset()):
     sql = form.sql[t.name]
     conds = []
     for name, op, value in req.filters:
@@ -120,7 +120,7 @@ def where_clause(form, t: Table, req: ListRequest):
     if req.q:
         like = "%" + req.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         cols = [sql.c[n] for n, f in t.fields.items()
-                if form.ftype(f).searchable and form.ftype(f).stored]
+                if form.ftype(f).searchable and form.ftype(f).stored and n not in hidden]
         if cols:
             conds.append(sa.or_(*[c.ilike(like, escape="\\") for c in cols]))
     # no `WHERE 1 = 1`: SQLite evaluates it per row, making count(*) 2.5x slower
@@ -136,9 +136,19 @@ def _system_condition(col, op, value):
             "gte": col >= v}.get(op, col == v)
 
 
-def run_list(form, conn, t: Table, req: ListRequest, with_total: bool = True) -> Page:
+def run_list(form, conn, t: Table, req: ListRequest, with_total: bool = True, access=None) -> Page:
+    """`access`: the person's permissions (their rows only, hidden fields neither shown nor usable
+    to filter, search or sort by); None lists as the system."""
     sql = form.sql[t.name]
-    where = where_clause(form, t, req)
+    hidden = frozenset()
+    if access is not None:
+        access.require(t.name, "read")
+        hidden = access.hidden(t.name)
+        _refuse_hidden(req, hidden)
+    where = where_clause(form, t, req, hidden)
+    scope = access.rows(t.name, "read") if access is not None else None
+    if scope is not None:
+        where = scope if where is None else sa.and_(where, scope)
     desc = req.sort.startswith("-")
     name = req.sort.lstrip("-")
     col = sql.c[name]
@@ -161,7 +171,9 @@ def run_list(form, conn, t: Table, req: ListRequest, with_total: bool = True) ->
     if backwards:
         rows.reverse()
     records = [decode_row(form, t, r) for r in rows]
-    load_join_values(form, conn, t, records)
+    load_join_values(form, conn, t, records, access)
+    if hidden:
+        records = [access.redact(t.name, r) for r in records]
     total = conn.execute(count).scalar_one() if with_total else -1
     first_key = _encode(rows[0], name) if rows else None
     last_key = _encode(rows[-1], name) if rows else None
@@ -170,6 +182,16 @@ def run_list(form, conn, t: Table, req: ListRequest, with_total: bool = True) ->
     else:
         next_c, prev_c = (last_key if more else None), (first_key if cursor is not None else None)
     return Page(records=records, total=total, next_cursor=next_c, prev_cursor=prev_c)
+
+
+def _refuse_hidden(req: ListRequest, hidden) -> None:
+    """A hidden field cannot be filtered or sorted on: the answers would reveal its values."""
+    errors = {f"{name}__{op}" if op != "eq" else name: msg("unknown field", "没有这个字段")
+              for name, op, _v in req.filters if name in hidden}
+    if req.sort.lstrip("-") in hidden:
+        errors["sort"] = msg(f"unknown field '{req.sort.lstrip('-')}'", f"没有字段 {req.sort.lstrip('-')}")
+    if errors:
+        raise BadQuery(msg("invalid query parameters", "查询参数有误"), errors)
 
 
 def _beyond(col, id_col, cursor, desc, backwards, by_id):

@@ -28,8 +28,9 @@ def decode_row(form, t, row) -> dict:
     return record
 
 
-def load_join_values(form, conn, t, records) -> None:
-    """Fill multi_link ids, lookups and rollups for a page of records."""
+def load_join_values(form, conn, t, records, access=None) -> None:
+    """Fill multi_link ids, lookups and rollups for a page of records. With `access`, lookups and
+    rollups read only the rows that person may read: a sum never includes what they may not see."""
     if not records:
         return
     ids = [r["id"] for r in records]
@@ -45,12 +46,18 @@ def load_join_values(form, conn, t, records) -> None:
                 r[name] = found.get(r["id"], [])
     for name, f in t.fields.items():
         if f.type == "lookup":
-            _lookup(form, conn, t, f, records)
+            _lookup(form, conn, t, f, records, access)
         elif f.type == "rollup":
-            _rollup(form, conn, t, f, records)
+            _rollup(form, conn, t, f, records, access)
 
 
-def _lookup(form, conn, t, f, records):
+def scoped(stmt, access, table):
+    """`stmt` limited to the rows of `table` that `access` may read (all of them without access)."""
+    cond = access.rows(table, "read") if access is not None else None
+    return stmt if cond is None else stmt.where(cond)
+
+
+def _lookup(form, conn, t, f, records, access=None):
     link = t.fields[f.settings["link"]]
     target_t = form.table(link.table)
     target_f = target_t.fields[f.settings["field"]]
@@ -59,28 +66,31 @@ def _lookup(form, conn, t, f, records):
     values = {}
     if ids and form.ftype(target_f).stored and not form.ftype(target_f).join_table:
         sql = form.sql[link.table]
-        for rid, v in conn.execute(sa.select(sql.c.id, sql.c[target_f.name]).where(sql.c.id.in_(ids))):
+        stmt = scoped(sa.select(sql.c.id, sql.c[target_f.name]).where(sql.c.id.in_(ids)), access, link.table)
+        for rid, v in conn.execute(stmt):
             values[rid] = None if v is None else form.ftype(target_f).from_db(target_f, v)
     for r in records:
         key = r.get(link.name)
         r[f.name] = values.get(key.id if isinstance(key, LinkValue) else key)
 
 
-def _rollup(form, conn, t, f, records):
+def _rollup(form, conn, t, f, records, access=None):
     src = form.sql[f.table]
     link = f.compiled  # the link field that rollup's compile step found or checked
     func = f.settings.get("function", "count")
     measure = _ROLLUP[func](src.c[f.settings["field"]]) if func != "count" else sa.func.count()
     ids = [r["id"] for r in records]
-    rows = conn.execute(sa.select(src.c[link], measure).where(src.c[link].in_(ids)).group_by(src.c[link]))
+    stmt = scoped(sa.select(src.c[link], measure).where(src.c[link].in_(ids)), access, f.table)
+    rows = conn.execute(stmt.group_by(src.c[link]))
     values = dict(rows.all())
     for r in records:
         v = values.get(r["id"])
         r[f.name] = (v or 0) if func in ("count", "sum") else v
 
 
-def resolve_links(form, conn, t, records) -> None:
-    """Replace link ids by LinkValue(id, title) for display, one query per link field."""
+def resolve_links(form, conn, t, records, access=None) -> None:
+    """Replace link ids by LinkValue(id, title) for display, one query per link field. A person who
+    may not read the target's title sees only the number."""
     for name, f in t.fields.items():
         if f.type not in ("link", "multi_link"):
             continue
@@ -88,7 +98,8 @@ def resolve_links(form, conn, t, records) -> None:
         for r in records:
             v = r.get(name)
             ids.update(v if isinstance(v, list) else [v] if v is not None else [])
-        titles = link_titles(form, conn, f.table, ids)
+        titles = link_titles(form, conn, f.table, ids, access) \
+            if access is None or access.can_see_titles(f.table) else {}
         for r in records:
             v = r.get(name)
             if isinstance(v, list):
@@ -97,7 +108,8 @@ def resolve_links(form, conn, t, records) -> None:
                 r[name] = LinkValue(v, titles.get(v, f"#{v}"))
 
 
-def link_titles(form, conn, table, ids) -> dict:
+def link_titles(form, conn, table, ids, access=None) -> dict:
+    """id -> title of the records of `table` among `ids` (those `access` may read)."""
     if not ids:
         return {}
     t = form.table(table)
@@ -105,7 +117,7 @@ def link_titles(form, conn, table, ids) -> dict:
     title = t.title_field
     col = sql.c[title] if title in sql.c else sql.c.id
     out = {}
-    for rid, v in conn.execute(sa.select(sql.c.id, col).where(sql.c.id.in_(list(ids)))):
+    for rid, v in conn.execute(scoped(sa.select(sql.c.id, col).where(sql.c.id.in_(list(ids))), access, table)):
         if title in t.fields and v is not None:
             f = t.fields[title]
             v = form.ftype(f).display(f, form.ftype(f).from_db(f, v))

@@ -12,10 +12,11 @@ from typing import Any, Mapping
 import sqlalchemy as sa
 
 from engines.common.labels import Label, msg
+from engines.form.access import forbidden
 from engines.form.errors import Conflict, NotFound, RecordError, ValidationFailed
 from engines.form.events import RecordEvent
 from engines.form.fields import FieldError
-from engines.form.reading import decode_row, load_join_values
+from engines.form.reading import decode_row, load_join_values, scoped
 from engines.form.runtime import FormApp
 from engines.form.system import next_sequence
 
@@ -27,38 +28,65 @@ class RecordService:
     def __init__(self, form: FormApp):
         self.form = form
 
-    @contextmanager
-    def unit_of_work(self, actor: int | None = None, source: str = "api"):
-        with self.form.engine.execution_options(tessera_write=True).begin() as conn:
-            yield Writer(self.form, conn, actor, source)
+    """`access` (engines.form.access.Access) is the person's permissions; None writes as the system.
+    Records returned to a person leave out the fields they may not read."""
 
-    def get(self, table, record_id) -> dict:
+    @contextmanager
+    def unit_of_work(self, actor: int | None = None, source: str = "api", access=None):
+        with self.form.engine.execution_options(tessera_write=True).begin() as conn:
+            yield Writer(self.form, conn, actor, source, access=access)
+
+    def get(self, table, record_id, access=None) -> dict:
         """Read one record (no write lock)."""
         with self.form.engine.connect() as conn:
-            return Writer(self.form, conn, None, "read").get(table, record_id)
+            w = Writer(self.form, conn, None, "read", access=access)
+            return _for_person(w, table, w.read(table, record_id))
 
-    def create(self, table, values, actor=None, source="api"):
-        with self.unit_of_work(actor, source) as w:
-            return w.create(table, values)
+    def create(self, table, values, actor=None, source="api", access=None):
+        with self.unit_of_work(actor, source, access) as w:
+            return _for_person(w, table, w.create(table, values))
 
-    def update(self, table, record_id, values, actor=None, source="api"):
-        with self.unit_of_work(actor, source) as w:
-            return w.update(table, record_id, values)
+    def update(self, table, record_id, values, actor=None, source="api", access=None):
+        with self.unit_of_work(actor, source, access) as w:
+            return _for_person(w, table, w.update(table, record_id, values))
 
-    def delete(self, table, record_id, actor=None, source="api"):
-        with self.unit_of_work(actor, source) as w:
-            return w.delete(table, record_id)
+    def delete(self, table, record_id, actor=None, source="api", access=None):
+        with self.unit_of_work(actor, source, access) as w:
+            return _for_person(w, table, w.delete(table, record_id))
+
+
+    def check(self, table, record_id, action, access) -> None:
+        """Raise NotFound/Forbidden unless the person may `action` this record (for pages that offer it)."""
+        if access is not None:
+            with self.form.engine.connect() as conn:
+                Writer(self.form, conn, None, "read", access=access)._check_scope(self.form.tables[table], record_id,
+                                                                                 action)
+
+
+def _for_person(w, table, record):
+    """The record as the writer's person may see it: lookups and rollups over what they may read,
+    without the fields they may not. As the system, the record as it is."""
+    if w.access is None:
+        return record
+    t = w.form.tables[table]
+    if any(f.type in ("lookup", "rollup") for f in t.fields.values()):
+        record = dict(record)
+        load_join_values(w.form, w.conn, t, [record], w.access)
+    return w.access.redact(table, record)
 
 
 class Writer:
     """Writes inside one transaction; subscribers get the same writer to cascade their writes."""
 
-    def __init__(self, form: FormApp, conn, actor, source, depth: int = 0):
+    def __init__(self, form: FormApp, conn, actor, source, depth: int = 0, access=None):
         self.form, self.conn, self.actor, self.source, self.depth = form, conn, actor, source, depth
+        self.access = access
 
     # -- public --------------------------------------------------------------------------
     def create(self, table: str, values: Mapping[str, Any]) -> dict:
         t = self._table(table)
+        if self.access is not None:
+            self.access.require(table, "create")
         clean, joins = self._clean(t, values, old=None)
         now = _utcnow()
         self._fill_auto_numbers(t, clean, now)
@@ -72,12 +100,14 @@ class Writer:
         except sa.exc.IntegrityError as exc:
             raise self._integrity(t, exc) from None
         self._write_joins(t, new_id, joins)
+        self._check_result(t, new_id, "create")       # `own`: the new record must be theirs
         record = self.get(table, new_id)
         self._emit("created", t, new_id, None, record, frozenset(clean) | frozenset(joins))
         return record
 
     def update(self, table: str, record_id: int, values: Mapping[str, Any]) -> dict:
         t = self._table(table)
+        self._check_scope(t, record_id, "update")
         old = self.get(table, record_id, lock=True)
         clean, joins = self._clean(t, values, old=old)
         merged = {**old, **clean}
@@ -96,12 +126,14 @@ class Writer:
         except sa.exc.IntegrityError as exc:
             raise self._integrity(t, exc) from None
         self._write_joins(t, record_id, {k: v for k, v in joins.items() if k in changed}, replace=True)
+        self._check_result(t, record_id, "update")    # and it may not be moved out of their reach
         record = self.get(table, record_id)
         self._emit("updated", t, record_id, old, record, frozenset(changed))
         return record
 
     def delete(self, table: str, record_id: int) -> dict:
         t = self._table(table)
+        self._check_scope(t, record_id, "delete")
         old = self.get(table, record_id, lock=True)
         for other, fname in self.form.links_to(table):
             osql = self.form.sql[other]
@@ -116,6 +148,15 @@ class Writer:
         self._emit("deleted", t, record_id, old, None, frozenset())
         return old
 
+    def validate(self, table: str, values: Mapping[str, Any]) -> None:
+        """Check `values` as `create` would (every field error at once), writing nothing."""
+        self._clean(self._table(table), values, old=None)
+
+    def read(self, table: str, record_id: int) -> dict:
+        """`get` for a person: a record outside what they may read is not found."""
+        self._check_scope(self._table(table), record_id, "read")
+        return self.get(table, record_id)
+
     def get(self, table: str, record_id: int, lock: bool = False) -> dict:
         t = self._table(table)
         sql = self.form.sql[table]
@@ -124,10 +165,38 @@ class Writer:
             stmt = stmt.with_for_update()
         row = self.conn.execute(stmt).mappings().first()
         if row is None:
-            raise NotFound(msg(f"no record {record_id} in '{t.label.en}'", f"{t.label.zh} 中没有编号为 {record_id} 的记录"))
+            raise _not_found(t, record_id)
         record = decode_row(self.form, t, row)
         load_join_values(self.form, self.conn, t, [record])
         return record
+
+    # -- permissions -----------------------------------------------------------------------
+    def _check_scope(self, t, record_id, action):
+        """Refuse when the person may not `action` this record. A record they may not read is
+        not found: its existence is not theirs to know."""
+        if self.access is None:
+            return
+        if action != "create":
+            self.access.require(t.name, "read")
+            if not self._in_rows(t, record_id, "read"):
+                raise _not_found(t, record_id)
+        if action != "read":
+            self._check_result(t, record_id, action)
+
+    def _check_result(self, t, record_id, action):
+        """The record (as written) is one the person may `action`."""
+        if self.access is None:
+            return
+        self.access.require(t.name, action)
+        if not self._in_rows(t, record_id, action):
+            raise forbidden(action, t.label)
+
+    def _in_rows(self, t, record_id, action) -> bool:
+        cond = self.access.rows(t.name, action)
+        if cond is None:
+            return True
+        sql = self.form.sql[t.name]
+        return self.conn.execute(sa.select(sql.c.id).where(sql.c.id == record_id, cond)).first() is not None
 
     # -- validation ------------------------------------------------------------------------
     def _table(self, name):
@@ -145,9 +214,17 @@ class Writer:
                 errors[key] = msg("unknown field", "没有这个字段")
         clean, joins = {}, {}
         creating = old is None
+        hidden = self.access.hidden(t.name) if self.access is not None else frozenset()
+        locked = self.access.readonly(t.name, "create" if creating else "update") if self.access is not None \
+            else frozenset()
+        for key in values:
+            if key in hidden:
+                errors[key] = msg("unknown field", "没有这个字段")
         for name, f in t.fields.items():
             ftype = self.form.ftype(f)
             raw = values.get(name, _MISSING)
+            if name in hidden:
+                raw = _MISSING
             if ftype.computed or not ftype.stored:
                 if raw is not _MISSING and raw not in (None, ""):
                     errors[name] = msg("is computed and cannot be set", "由系统计算，不能填写")
@@ -158,6 +235,9 @@ class Writer:
                 value = ftype.default_value(f) if raw is _MISSING else ftype.coerce(f, raw)
                 if not creating and f.readonly and self.source in ("page", "api") and value != old.get(name):
                     raise FieldError(msg("is read-only", "只读，不能修改"))
+                if name in locked and raw is not _MISSING and \
+                        value != (ftype.default_value(f) if creating else old.get(name)):
+                    raise FieldError(msg("you may not set this field", "你没有权限填写此字段"))
                 if value is None or value == []:
                     if f.required:
                         raise FieldError(msg("is required", "必填"))
@@ -182,7 +262,9 @@ class Writer:
             if not ids:
                 continue
             target = self.form.sql[f.table]
-            found = set(self.conn.execute(sa.select(target.c.id).where(target.c.id.in_(ids))).scalars())
+            # a person may link only records they may read: the others are "not there" for them
+            stmt = scoped(sa.select(target.c.id).where(target.c.id.in_(ids)), self.access, f.table)
+            found = set(self.conn.execute(stmt).scalars())
             missing = [i for i in ids if i not in found]
             if missing:
                 label = self.form.table(f.table).label
@@ -243,9 +325,13 @@ class Writer:
                                   f"规则级联超过 {MAX_CASCADE_DEPTH} 层，请检查是否有循环"))
         event = RecordEvent(kind=kind, app=self.form.name, table=t.name, id=record_id, old=old, new=new,
                             actor=self.actor, source=self.source, changed=changed)
-        child = Writer(self.form, self.conn, self.actor, self.source, self.depth + 1)
+        child = Writer(self.form, self.conn, self.actor, self.source, self.depth + 1)  # rules write as the system
         for sub in subs:
             sub(event, child)
+
+
+def _not_found(t, record_id) -> NotFound:
+    return NotFound(msg(f"no record {record_id} in '{t.label.en}'", f"{t.label.zh} 中没有编号为 {record_id} 的记录"))
 
 
 def _utcnow() -> dt.datetime:

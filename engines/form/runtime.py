@@ -24,12 +24,14 @@ class FormApp:
     timezone: ZoneInfo
     subscribers: Subscribers
     media_dir: str
+    user_profile: str | None = None    # the table `user.<field>` reads in permission filters
 
     @classmethod
-    def build(cls, name, prefix, tables, metadata, engine, timezone="Asia/Shanghai", media_dir="var/media"):
+    def build(cls, name, prefix, tables, metadata, engine, timezone="Asia/Shanghai", media_dir="var/media",
+              user_profile=None):
         return cls(name=name, tables=tables, sql=build_sql_tables(prefix, tables, metadata),
                    engine=engine, sequences=sequences_table(metadata), timezone=ZoneInfo(timezone),
-                   subscribers=Subscribers(), media_dir=media_dir)
+                   subscribers=Subscribers(), media_dir=media_dir, user_profile=user_profile)
 
     def table(self, name: str) -> Table:
         return self.tables[name]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
@@ -35,6 +36,8 @@ class Principal:
     is_admin: bool = False
     roles: Mapping[str, frozenset] = field(default_factory=lambda: MappingProxyType({}))
     token: str | None = None
+    language: str | None = None     # the saved UI language; None follows the browser
+    password_stamp: str | None = None   # when the password was last set: sessions from before it end
 
     @property
     def label(self) -> str:
@@ -58,6 +61,11 @@ def check_password_rules(password: str) -> None:
         raise AccountError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
 
 
+def _joined(platform, conn):
+    """The caller's transaction, or a new write transaction."""
+    return nullcontext(conn) if conn is not None else write_transaction(platform.engine)
+
+
 def _tables(platform):
     return platform.system["users"], platform.auth["accounts"], platform.auth["user_roles"]
 
@@ -79,15 +87,16 @@ def _user_id(platform, conn, username: str) -> int:
 
 
 def create_user(platform, username: str, password: str, *, is_admin: bool = False,
-                display_name: str | None = None) -> int:
-    """Create a user who can sign in; return the new id."""
+                display_name: str | None = None, conn=None) -> int:
+    """Create a user who can sign in; return the new id. `conn`: a transaction to join (self-registration
+    creates the user and their member record together)."""
     username = (username or "").strip()
     if not username or len(username) > 100 or any(c.isspace() for c in username):
         raise AccountError("a username is 1 to 100 characters without spaces")
     pw_hash = hash_password(password)
     users, accounts, _ = _tables(platform)
     now = utcnow()
-    with write_transaction(platform.engine) as conn:
+    with _joined(platform, conn) as conn:
         row = _user_row(platform, conn, username)
         if row is not None and row.password_hash is not None:
             raise AccountError(f"user '{username}' already exists")
@@ -99,6 +108,13 @@ def create_user(platform, username: str, password: str, *, is_admin: bool = Fals
         conn.execute(accounts.insert().values(user_id=user_id, password_hash=pw_hash, is_admin=is_admin,
                                               is_active=True, password_changed_at=now))
     return user_id
+
+
+def user_exists(platform, username: str) -> bool:
+    """Whether `username` is taken by someone who can sign in."""
+    with platform.engine.connect() as conn:
+        row = _user_row(platform, conn, (username or "").strip())
+    return row is not None and row.password_hash is not None
 
 
 def set_password(platform, username: str, password: str) -> None:
@@ -132,10 +148,10 @@ def check_role(platform, app: str, role: str) -> None:
         raise AccountError(f"'{role}' is not a role of app '{app}'; its roles are: {', '.join(roles)}")
 
 
-def grant(platform, username: str, app: str, role: str) -> None:
+def grant(platform, username: str, app: str, role: str, conn=None) -> None:
     check_role(platform, app, role)
     _users, _accounts, user_roles = _tables(platform)
-    with write_transaction(platform.engine) as conn:
+    with _joined(platform, conn) as conn:
         user_id = _user_id(platform, conn, username)
         held = conn.execute(sa.select(user_roles.c.role).where(
             user_roles.c.user_id == user_id, user_roles.c.app == app, user_roles.c.role == role)).first()
@@ -178,7 +194,8 @@ def load_principal(platform, user_id: int) -> Principal | None:
     """The active user `user_id` with their roles, or None (unknown, disabled, no password)."""
     users, accounts, user_roles = _tables(platform)
     with platform.engine.connect() as conn:
-        row = conn.execute(sa.select(users.c.id, users.c.username, users.c.display_name, accounts.c.is_admin)
+        row = conn.execute(sa.select(users.c.id, users.c.username, users.c.display_name, accounts.c.is_admin,
+                                     accounts.c.language, accounts.c.password_changed_at)
                            .select_from(users.join(accounts, accounts.c.user_id == users.c.id))
                            .where(users.c.id == user_id, accounts.c.is_active.is_(True))).first()
         if row is None:
@@ -188,7 +205,8 @@ def load_principal(platform, user_id: int) -> Principal | None:
                                       .where(user_roles.c.user_id == user_id)):
             roles.setdefault(app, set()).add(role)
     return Principal(id=row.id, username=row.username, display_name=row.display_name, is_admin=bool(row.is_admin),
-                     roles=MappingProxyType({k: frozenset(v) for k, v in roles.items()}))
+                     roles=MappingProxyType({k: frozenset(v) for k, v in roles.items()}), language=row.language,
+                     password_stamp=str(row.password_changed_at))
 
 
 def list_users(platform) -> list[dict]:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from builder import BuildFailed
 from runtime.appfiles import default_apps
 from runtime.auth import accounts, tokens
+from runtime.lifecycle import LifecycleError
 
 
 def _platform_options(fn):
@@ -34,6 +35,9 @@ def _platform_options(fn):
                 click.echo(str(err), err=True)
             sys.exit(1)
         except accounts.AccountError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        except LifecycleError as exc:   # the definitions would remove or convert data (runtime/lifecycle)
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
         except sa.exc.SQLAlchemyError as exc:

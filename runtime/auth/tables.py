@@ -1,7 +1,8 @@
 """System tables for accounts, roles, tokens, settings and sign-in attempts.
 
 Kept apart from `tessera_users` (runtime/system_tables.py) so that a database created before sign-in
-existed gains them with a plain create_all: no column is added to an existing table.
+existed gains them with a plain create_all. Columns added later are nullable, so that the additive
+migration at start-up (runtime/migrate.py) adds them to an existing table.
 """
 import sqlalchemy as sa
 
@@ -16,6 +17,7 @@ def define_auth_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
         sa.Column("is_admin", sa.Boolean(), nullable=False, default=False),
         sa.Column("is_active", sa.Boolean(), nullable=False, default=True),
         sa.Column("password_changed_at", sa.DateTime(), nullable=False),
+        sa.Column("language", sa.String(10)),    # "zh" / "en"; NULL follows the browser
     )
     user_roles = sa.Table(
         "tessera_user_roles", metadata,

@@ -12,11 +12,16 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from engines.form.ui_text import translate
 from engines.form.web import current_lang, local_target
 from runtime.auth import throttle
+from runtime.auth.account_page import account_blueprint
 from runtime.auth.accounts import authenticate, load_principal
+from runtime.auth.admin_pages import admin_blueprint
+from runtime.auth.registration import signup_blueprint
+from runtime.auth.sessions import start_session
 from runtime.auth.settings import secret_key
 from runtime.auth.tokens import principal_for_token
 
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "pages.static", "static", "pages.switch_lang", "api.openapi"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "pages.static", "static", "pages.switch_lang", "api.openapi",
+                              "signup.register_page"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
@@ -42,10 +47,14 @@ def install(flask_app: Flask, platform, api_blueprint: Blueprint) -> None:
     csrf.exempt(api_blueprint)          # the API checks CSRF itself: only for cookie-authenticated writes
     flask_app.extensions["tessera.csrf"] = csrf
     flask_app.register_blueprint(_auth_blueprint())
+    flask_app.register_blueprint(account_blueprint())
+    flask_app.register_blueprint(signup_blueprint())
+    flask_app.register_blueprint(admin_blueprint())
     flask_app.before_request(_guard)
     flask_app.after_request(_security_headers)
     flask_app.context_processor(lambda: {"current_user": g.get("tessera_user"),
-                                         "logout_url": url_for("auth.logout")})
+                                         "logout_url": url_for("auth.logout"),
+                                         "account_url": url_for("account.settings")})
     flask_app.register_error_handler(CSRFError, _csrf_failed)
 
 
@@ -58,8 +67,10 @@ def _session_user():
     if user_id is None:
         return None
     user = load_principal(_platform(), user_id)
-    if user is None:            # deleted or disabled since signing in
-        session.pop("uid", None)
+    # deleted or disabled since signing in, or the password was changed (everywhere else: signed out)
+    if user is None or session.get("pw") != user.password_stamp:
+        session.clear()
+        return None
     return user
 
 
@@ -67,7 +78,8 @@ def _guard():
     g.tessera_user = None
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    lang = current_lang()
+    # the language is asked only once the user is known: their saved one wins (Flask-Babel keeps the
+    # first answer for the rest of the request)
     if request.path.startswith("/api/"):
         header = request.headers.get("Authorization", "")
         if header:
@@ -75,11 +87,11 @@ def _guard():
             user = principal_for_token(_platform(), secret.strip()) if scheme.lower() == "bearer" and secret.strip() \
                 else None
             if user is None:
-                return _unauthorized(translate("token_invalid", lang))
+                return _unauthorized(translate("token_invalid", current_lang()))
         else:
             user = _session_user()
             if user is None:
-                return _unauthorized(translate("api_sign_in", lang))
+                return _unauthorized(translate("api_sign_in", current_lang()))
             if request.method not in SAFE_METHODS:
                 current_app.extensions["tessera.csrf"].protect()     # the X-CSRFToken header
     else:
@@ -90,7 +102,7 @@ def _guard():
     g.tessera_user = user
     app_name = _app_of_request()
     if app_name in _platform().apps and not user.can_open(app_name):
-        abort(403, description=translate("forbidden_text", lang))
+        abort(403, description=translate("forbidden_text", current_lang()))
     return None
 
 
@@ -117,6 +129,8 @@ def _security_headers(resp):
 
 
 def _csrf_failed(exc: CSRFError):
+    if g.get("tessera_user") is None:       # refused before the guard ran: answer in the user's language
+        g.tessera_user = _session_user()
     lang = current_lang()
     if request.path.startswith("/api/"):
         return jsonify(error={"code": "csrf_failed", "message": translate("csrf_api", lang)}), 400
@@ -146,9 +160,7 @@ def _auth_blueprint() -> Blueprint:
             throttle.record_failure(platform, username, ip)
             return _login_page(target, username, translate("login_failed", lang), 401)
         throttle.clear_failures(platform, username)
-        session.clear()                 # a fresh session (and CSRF token) for the signed-in user
-        session["uid"] = user.id
-        session.permanent = True
+        start_session(user)
         return redirect(target, 303)
 
     @bp.post("/logout")
@@ -160,4 +172,8 @@ def _auth_blueprint() -> Blueprint:
 
 
 def _login_page(target, username="", error=None, status=200):
-    return render_template("tessera/login.html", next=target, username=username, error=error), status
+    lang = current_lang()
+    signups = [(url_for("signup.register_page", app_name=name), f"{inst.app.registration.label.get(lang)} · "
+                f"{inst.app.title.get(lang)}") for name, inst in _platform().apps.items() if inst.app.registration]
+    return render_template("tessera/login.html", next=target, username=username, error=error,
+                           signups=signups), status

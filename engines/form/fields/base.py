@@ -108,7 +108,13 @@ class FieldType:
         return self.to_json(field, value)
 
     def display(self, field: Field, value: Any, lang: str = "zh") -> str:
+        """Plain text of the value, the same in every locale: record titles, messages, link choices."""
         return "" if value is None else str(value)
+
+    def display_local(self, field: Field, value: Any, lang: str = "zh") -> str:
+        """The value as a page shows it to a reader of `lang`: types whose values a locale writes its
+        own way (dates, numbers, money) override this with engines.common.locales."""
+        return self.display(field, value, lang)
 
     def form_value(self, field: Field, value: Any) -> Any:
         """The value as the widget needs it (a string for most inputs)."""

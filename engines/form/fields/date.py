@@ -6,6 +6,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from engines.common.labels import Label, msg
+from engines.common.locales import format_date
 from engines.form.fields._parsing import (DEFAULT_TIMEZONE, check_bound_settings, check_bounds,
                                           check_timezone, excel_serial, match_datetime, zone)
 from engines.form.fields.base import FieldError, FieldType
@@ -68,6 +69,9 @@ class DateField(FieldType):
 
     def display(self, field, value, lang="zh"):
         return "" if value is None else value.isoformat()
+
+    def display_local(self, field, value, lang="zh"):
+        return "" if value is None else format_date(value, lang)
 
     def input_attrs(self, field):
         attrs = {}

@@ -9,6 +9,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from engines.common.labels import Label, msg
+from engines.common.locales import format_datetime
 from engines.form.fields._parsing import (DEFAULT_TIMEZONE, UTC, excel_serial, isoformat_utc,
                                           match_datetime, zone)
 from engines.form.fields.base import FieldError
@@ -69,6 +70,9 @@ class DateTimeField(DateField):
 
     def display(self, field, value, lang="zh"):
         return "" if value is None else value.astimezone(zone(field)).strftime("%Y-%m-%d %H:%M")
+
+    def display_local(self, field, value, lang="zh"):
+        return "" if value is None else format_datetime(value, lang, zone(field))
 
     def form_value(self, field, value):
         # what <input type="datetime-local"> expects, in the field's zone

@@ -6,6 +6,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from engines.common.labels import Label, msg
+from engines.common.locales import format_number
 from engines.form.fields._parsing import check_bound_settings, check_bounds, to_decimal
 from engines.form.fields.base import FieldError, FieldType
 
@@ -70,6 +71,9 @@ class DecimalField(FieldType):
 
     def display(self, field, value, lang="zh"):
         return "" if value is None else f"{self.quantize(field, value):,}"
+
+    def display_local(self, field, value, lang="zh"):
+        return "" if value is None else format_number(self.quantize(field, value), lang, self.scale(field))
 
     def input_attrs(self, field):
         attrs = {"step": str(Decimal(1).scaleb(-self.scale(field))), "inputmode": "decimal"}

@@ -104,6 +104,9 @@ class FormulaField(Computed, FieldType):
     def display(self, field, value, lang="zh"):
         return self.result(field).display(field, value, lang)
 
+    def display_local(self, field, value, lang="zh"):
+        return self.result(field).display_local(field, value, lang)
+
     def json_schema(self, field):
         return {**self.result(field).json_schema(field), "readOnly": True}
 

@@ -4,6 +4,7 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 
 from engines.common.labels import Label, msg
+from engines.common.locales import format_number
 from engines.form.fields.base import FieldError, FieldType
 
 
@@ -31,6 +32,9 @@ class IntegerField(FieldType):
         if abs(value) > MAX_INT:
             raise FieldError(msg("is too large", "数值过大"))
         return int(value)
+
+    def display_local(self, field, value, lang="zh"):
+        return "" if value is None else format_number(value, lang)
 
     def json_schema(self, field):
         return {"type": "integer"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from engines.common.labels import Label, msg
+from engines.common.locales import format_money
 from engines.form.fields.decimal import DecimalField
 
 # what people type around an amount, per currency (the ISO code itself is always accepted)
@@ -50,6 +51,9 @@ class MoneyField(DecimalField):
         if code == "CNY":
             return f"{'-' if amount < 0 else ''}¥{abs(amount):,}"
         return f"{code} {amount:,}"
+
+    def display_local(self, field, value, lang="zh"):
+        return "" if value is None else format_money(self.quantize(field, value), self.currency(field), lang)
 
     def json_schema(self, field):
         schema = super().json_schema(field)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from engines.common.labels import Label, msg
+from engines.common.locales import format_number
 from engines.form.fields._parsing import plain_decimal
 from engines.form.fields.decimal import DecimalField
 
@@ -30,6 +31,9 @@ class PercentField(DecimalField):
 
     def display(self, field, value, lang="zh"):
         return "" if value is None else plain_decimal(self.quantize(field, value)) + "%"
+
+    def display_local(self, field, value, lang="zh"):
+        return "" if value is None else format_number(self.quantize(field, value), lang) + "%"
 
 
 FIELD_TYPE = PercentField

@@ -1,6 +1,6 @@
 """A star rating: a whole number from 1 to N (N = the field's `max`, 5 by default)."""
 from engines.common.labels import Label, msg
-from engines.form.fields.base import FieldError
+from engines.form.fields.base import FieldError, FieldType
 from engines.form.fields.integer import IntegerField
 
 
@@ -21,6 +21,8 @@ class RatingField(IntegerField):
         if value is None:
             return ""
         return "★" * value + "☆" * max(self.stars(field) - value, 0)
+
+    display_local = FieldType.display_local     # stars, not a number to group
 
     def input_attrs(self, field):
         return {"min": 1, "max": self.stars(field), "step": 1}

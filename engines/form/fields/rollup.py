@@ -8,6 +8,7 @@ import dataclasses
 from decimal import Decimal
 
 from engines.common.labels import Label
+from engines.common.locales import format_number
 from engines.common.problems import did_you_mean
 from engines.form.fields._parsing import Computed, json_safe
 from engines.form.fields.base import FieldType
@@ -88,6 +89,13 @@ class RollupField(Computed, FieldType):
         if isinstance(value, Decimal):
             return f"{value:,}"
         return "" if value is None else str(value)
+
+    def display_local(self, field, value, lang="zh"):
+        if isinstance(value, Decimal):      # keep the places the sum has (a money total stays 1,234.50)
+            return format_number(value, lang, max(-value.as_tuple().exponent, 0))
+        if isinstance(value, int) and not isinstance(value, bool):
+            return format_number(value, lang)
+        return self.display(field, value, lang)
 
     def json_schema(self, field):
         function = field.settings.get("function") or "count"

@@ -6,6 +6,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from engines.common.labels import Label, msg
+from engines.common.locales import format_time
 from engines.form.fields._parsing import check_bound_settings, check_bounds, match_time
 from engines.form.fields.base import FieldError, FieldType
 
@@ -52,6 +53,9 @@ class TimeField(FieldType):
         if value is None:
             return ""
         return value.strftime("%H:%M:%S" if value.second else "%H:%M")
+
+    def display_local(self, field, value, lang="zh"):
+        return "" if value is None else format_time(value, lang)
 
     def input_attrs(self, field):
         attrs = {"step": 1}
