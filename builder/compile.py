@@ -13,8 +13,10 @@ from builder.loader import LoadFailed, Marks, load_text, read_file
 from builder.model import App
 from engines.common.labels import Label
 from engines.form.compile import compile_tables
+from engines.form.ledger.definition import compile_ledgers
 from engines.form.permissions import compile_permissions
 from engines.form.registration import compile_registration
+from engines.rules.compile import compile_rules
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 MERGEABLE = ("tables",)   # sections an included file may contribute to
@@ -88,14 +90,16 @@ def compile_app(path) -> App:
     roles = tuple(r for r in data.get("roles", ()) if isinstance(r, str)) if isinstance(data.get("roles"), list) else ()
     profile = data.get("user_profile") if isinstance(data.get("user_profile"), str) else None
     tables = compile_permissions(data.get("tables", {}), tables, roles, profile, report, invalid)
+    tables = compile_ledgers(data.get("tables", {}), tables, report, invalid)
     signup = compile_registration(data.get("registration"), tables, roles, report)
+    rules = compile_rules(data.get("rules"), tables, roles, report, invalid)
     if errors:
         raise BuildFailed(_capped(errors))
     return App(
         name=data["app"], title=Label.of(data.get("title"), data["app"]),
         description=Label.of(data["description"]) if "description" in data else None,
         version=str(data.get("version", "1")), timezone=timezone,
-        roles=roles, tables=MappingProxyType(tables), user_profile=profile, registration=signup,
+        roles=roles, tables=MappingProxyType(tables), user_profile=profile, registration=signup, rules=rules,
         source=path, files=tuple(files), definition_hash=digest.hexdigest(),
     )
 

@@ -22,6 +22,7 @@ class App:
     definition_hash: str       # sha256 of the files' bytes, in include order
     user_profile: str | None = None   # the table whose record describes the signed-in user (`user.` in filters)
     registration: Any = None          # engines.form.registration.Registration: self sign-up, when offered
+    rules: tuple = ()                 # engines.rules.model.Rule, highest priority first
 
     @property
     def sql_prefix(self) -> str:

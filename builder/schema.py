@@ -17,6 +17,7 @@ from jsonschema.exceptions import best_match
 from builder.errors import BuildError
 from engines.common.problems import did_you_mean
 from engines.form import definition_schema as form_schema
+from engines.rules import schema as rules_schema
 from engines.form.fields import field_types
 
 SCHEMA_FILE = Path(__file__).parent / "schema" / "app.schema.json"
@@ -28,6 +29,7 @@ MAX_ERRORS = 100     # reported per definition file
 
 def build_schema() -> dict:
     form_props, form_defs = form_schema.schema_part()
+    rules_props, rules_defs = rules_schema.schema_part()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
@@ -45,8 +47,9 @@ def build_schema() -> dict:
                       "items": {"type": "string", "pattern": form_schema.NAME}},
             "include": {"type": "array", "items": {"type": "string"}},
             **form_props,
+            **rules_props,
         },
-        "$defs": form_defs,
+        "$defs": {**form_defs, **rules_defs},
     }
 
 

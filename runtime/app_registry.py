@@ -20,8 +20,9 @@ class InstalledApp:
 
     @property
     def table_names(self) -> list[str]:
-        """The SQL tables of this app: one per definition table and one per multi_link field."""
-        return [t.name for t in (*self.form.sql.tables.values(), *self.form.sql.joins.values())]
+        """The SQL tables of this app: one per definition table, one per multi_link field, one per ledger."""
+        sql = self.form.sql
+        return [t.name for t in (*sql.tables.values(), *sql.joins.values(), *sql.lots.values())]
 
 
 class AppRegistry(Mapping):

@@ -13,8 +13,10 @@ from runtime.appfiles import default_apps
 from runtime.auth.commands import token, users
 from runtime.backup.commands import backup, restore
 from runtime.lifecycle import LifecycleError
+from runtime.ledger_command import ledger
 from runtime.lifecycle_commands import install, migrate, uninstall, upgrade
 from runtime.scheduler.command import scheduler
+from runtime.outbox.commands import outbox
 
 
 @click.group()
@@ -27,6 +29,8 @@ main.add_command(token)
 main.add_command(backup)
 main.add_command(restore)
 main.add_command(scheduler)   # runtime/scheduler
+main.add_command(ledger)      # runtime/ledger_command.py
+main.add_command(outbox)      # runtime/outbox
 for command in (install, upgrade, uninstall, migrate):   # runtime/lifecycle_commands.py
     main.add_command(command)
 
@@ -58,8 +62,10 @@ def validate(files):
 @click.option("--port", envvar="TESSERA_PORT", default=5000, show_default=True, type=int)
 @click.option("--media", envvar="TESSERA_MEDIA_DIR", default="var/media", show_default=True)
 @click.option("--demo", is_flag=True, help="fill empty tables with demo data")
+@click.option("--no-scheduler", is_flag=True,
+              help="do not run scheduled jobs here (a separate `tessera scheduler` process runs them)")
 @click.option("--debug", is_flag=True)
-def run(files, database_url, host, port, media, demo, debug):
+def run(files, database_url, host, port, media, demo, no_scheduler, debug):
     """Create what is missing in the database and serve the apps (default: apps/*.yaml)."""
     from runtime.platform import Platform
     from runtime.webapp import create_app
@@ -85,6 +91,8 @@ def run(files, database_url, host, port, media, demo, debug):
     from runtime.auth import ensure_admin
     admin, password = ensure_admin(platform)
     app = create_app(platform)
+    from runtime.outbox.worker import start_worker
+    start_worker(platform)   # notifications go out soon after the write that made them
     from runtime.reload import log_reloads
     log_reloads([logging.StreamHandler()])   # "app 'x' reloaded" / why a changed definition was refused
     url = f"http://{host}:{port}/"
@@ -97,7 +105,16 @@ def run(files, database_url, host, port, media, demo, debug):
         click.echo(f"Sign in at {url}login (administrator: '{admin}'; `tessera users passwd {admin}` resets "
                    "a forgotten password).")
     click.echo(f"Open {url} in a browser; the JSON API is at {url}api/<app>/<table>. Press Ctrl+C to stop.")
-    app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
+    scheduler = None
+    if not no_scheduler:      # one machine, one process: scheduled rules and housekeeping run here too
+        from runtime.scheduler import process
+        from runtime.scheduler.registry import collect_jobs
+        scheduler = process.start(platform, collect_jobs(platform))
+    try:
+        app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
 
 
 @main.command()

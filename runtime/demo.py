@@ -47,9 +47,15 @@ def fill_demo_data(platform, seed: int = 2026, scale: float = 1.0) -> dict[str, 
                 for i in range(n):
                     values = {name: gen.value(f, i) for name, f in t.fields.items()
                               if not form.ftype(f).computed and form.ftype(f).stored}
+                    if t.ledger is not None:     # credits: a random debit could be refused
+                        values[t.ledger.amount] = _credit(rng, t.fields[t.ledger.amount])
                     w.create(tname, {k: v for k, v in values.items() if v is not None})
             filled[f"{inst.app.name}.{tname}"] = n
     return filled
+
+
+def _credit(rng, f):
+    return rng.randint(1, 500) if f.type == "integer" else str(Decimal(rng.randint(100, 50000)) / 100)
 
 
 USERS = "__users__"     # the pool of demo users for required `user` fields (one per record)

@@ -18,3 +18,5 @@ def post_fork(server, worker):
     flask_app = server.app.wsgi()
     flask_app.extensions["tessera.platform"].engine.dispose(close=False)
     log_reloads(server.log.error_log.handlers)   # each worker notes its own hot reloads
+    from runtime.outbox.worker import start_worker
+    start_worker(flask_app.extensions["tessera.platform"])   # each worker delivers what its requests enqueued

@@ -10,6 +10,9 @@ from builder.model import App
 from engines.form.records import RecordService
 from engines.form.runtime import FormApp
 from engines.form.system import sequences_table
+from engines.rules.event_keys import event_keys_table
+from engines.rules.runlog import runs_table
+from engines.rules.running import RulesRuntime
 from runtime import lifecycle
 from runtime.app_registry import AppRegistry, InstalledApp
 from runtime.audit import AuditLog, define_audit_table
@@ -29,11 +32,14 @@ class Platform:
         self.auth = define_auth_tables(self.metadata)   # accounts, roles, tokens, settings (runtime/auth)
         self.audit = AuditLog(define_audit_table(self.metadata), self.system["users"])
         self.sequences = sequences_table(self.metadata)
+        self.rule_runs = runs_table(self.metadata)
+        self.event_keys = event_keys_table(self.metadata)
         self.system_tables = frozenset(self.metadata.tables)
         self.media_dir = os.path.abspath(media_dir)  # uploads must not depend on the working directory
         self.apps = AppRegistry()
         self.pending: list[str] = []   # what the database has and the definitions do not: kept, not applied
         self.skipped: list[str] = []   # apps given but not served (uninstalled), with why
+        self.outbox_worker = None      # the delivery thread, when this process runs one (runtime/outbox/worker.py)
 
     @classmethod
     def from_files(cls, paths, database_url: str, media_dir: str = "var/media", create: bool = True) -> "Platform":
@@ -52,6 +58,7 @@ class Platform:
         form = FormApp.build(app.name, app.sql_prefix, app.tables, metadata, self.engine,
                              app.timezone, self.media_dir, app.user_profile)
         self.audit.subscribe(form)  # first subscriber: it sees every write, whoever makes it
+        form.extensions["rules"] = RulesRuntime(form, app.rules, self.rule_runs)
         return InstalledApp(app=app, form=form, records=RecordService(form), metadata=metadata)
 
     def add(self, app: App) -> InstalledApp:

@@ -1,6 +1,8 @@
 """Platform system tables (`tessera_*`) that belong to no engine."""
 import sqlalchemy as sa
 
+from runtime.outbox.table import define_outbox_table
+
 
 def define_system_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
     apps = sa.Table(
@@ -36,4 +38,5 @@ def define_system_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
         sa.UniqueConstraint("job_id", "fire_key", name="uq_tessera_schedule_runs__firing"),
         sa.Index("ix_tessera_schedule_runs__started_at", "started_at"),
     )
-    return {"apps": apps, "users": users, "schedule_runs": schedule_runs}
+    outbox = define_outbox_table(metadata)   # notifications and webhooks, delivered after commit (runtime/outbox)
+    return {"apps": apps, "users": users, "schedule_runs": schedule_runs, "outbox": outbox}

@@ -8,10 +8,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engines.form.api import api_blueprint
 from engines.form.pages import pages_blueprint
+from engines.rules.api import record_buttons, rules_blueprint
 from runtime.auth.web import install as install_auth
 from runtime.languages import install as install_languages
 from runtime.audit_pages import audit_blueprint
+from runtime.rule_runs_page import rule_runs_blueprint
 from runtime.admin_apps import admin_apps_blueprint
+from runtime.outbox.pages import messages_blueprint
 from runtime.reload import Reloader, interval_from
 from runtime.platform import Platform
 
@@ -45,9 +48,13 @@ def create_app(platform: Platform | None = None, *, apps=None, database_url: str
     if config:
         flask_app.config.update(config)
     flask_app.register_blueprint(api, url_prefix="/api")
+    flask_app.register_blueprint(rules_blueprint(platform.event_keys))   # buttons and external events
+    flask_app.extensions["tessera.record_buttons"] = [record_buttons]
     flask_app.register_blueprint(pages_blueprint())
     flask_app.register_blueprint(audit_blueprint())
+    flask_app.register_blueprint(rule_runs_blueprint())
     flask_app.register_blueprint(admin_apps_blueprint())
+    flask_app.register_blueprint(messages_blueprint())   # /_admin/messages: the outbox
     _json_errors_for_api(flask_app)
     return flask_app
 

@@ -42,7 +42,8 @@ MATRIX = {
     members          warehouse     all     -       -       -       hidden=birthday,gender,region,user_id,order_count
     #   (order_count, a count of orders, is hidden too: the warehouse may not read orders)
     members          member        own     -       own     -       readonly=member_no,user_id,birthday,tier,points,total_earned,profile_completed,registered_at,account
-    points_ledger    admin         all     all     all     all
+    points_ledger    admin         all     all     -       -
+    #   (a ledger's entries are append-only: a mistake is undone by a reversal, docs/ledgers.md)
     points_ledger    operator      all     all     -       -
     points_ledger    store_staff   all     -       -       -
     points_ledger    warehouse     -       -       -       -
@@ -181,7 +182,7 @@ PASSWORD = "matrix-pass-2026"
 HARMLESS = {
     ("loyalty", "members"): ("name", "改名的会员"),
     ("loyalty", "points_ledger"): ("note", "人工备注"),
-    ("loyalty", "orders"): ("status", "completed"),
+    ("loyalty", "orders"): ("store", "南山旗舰店"),    # not status: completing an order earns points (L2)
     ("loyalty", "products"): ("description", "新的描述"),
     ("loyalty", "redemptions"): ("shipping_address", "深圳市南山区科技园1号"),
     ("loyalty", "coupons"): ("status", "used"),
@@ -270,6 +271,24 @@ class World:
         rec = self.records(app).create(table, values)
         self.rows[app].setdefault(table, []).append(Row(rec["id"], owner, store, active))
         return rec
+
+    def remove(self, app, table, record_id) -> None:
+        """Delete a record a test made. A ledger entry cannot be deleted through the record service
+        (append-only): the test takes it back with raw SQL, with its lots and its effect on the balance."""
+        form = self.platform.apps[app].form
+        led = form.tables[table].ledger
+        if led is None:
+            self.records(app).delete(table, record_id)
+            return
+        entries, lots, acc = form.sql[table], form.sql.lots[table], form.sql[led.account_table]
+        with form.engine.begin() as conn:
+            entry = conn.execute(sa.select(entries).where(entries.c.id == record_id)).mappings().one()
+            assert not conn.execute(sa.select(lots).where(lots.c.lot_id == record_id,
+                                                          lots.c.entry_id != record_id)).first()
+            conn.execute(lots.delete().where(lots.c.entry_id == record_id))
+            conn.execute(entries.delete().where(entries.c.id == record_id))
+            conn.execute(acc.update().where(acc.c.id == entry[led.account])
+                         .values({led.balance: acc.c[led.balance] - entry[led.amount]}))
 
     def get(self, app, table, record_id) -> dict:
         return self.records(app).get(table, record_id)
@@ -393,9 +412,9 @@ def world(tmp_path_factory):
 def _loyalty_data(w: World):
     app = "loyalty"
     people = (("l_mia", {"name": "Mia", "phone": "13800000001", "gender": "female", "birthday": "1990-05-01",
-                         "region": "广东省/深圳市/南山区", "user_id": "wx-mia-0001", "points": 120, "total_earned": 300}),
+                         "region": "广东省/深圳市/南山区", "user_id": "wx-mia-0001", "total_earned": 300}),
               ("l_max", {"name": "Max", "phone": "13800000002", "gender": "male", "birthday": "1985-11-30",
-                         "region": "上海市/上海市/徐汇区", "user_id": "wx-max-0002", "points": 40, "total_earned": 40}),
+                         "region": "上海市/上海市/徐汇区", "user_id": "wx-max-0002", "total_earned": 40}),
               (None, {"name": "散客", "phone": "13800000003", "user_id": "wx-walk-0003"}))
     members = []
     for user, values in people:
@@ -543,7 +562,7 @@ def test_api_create_inside_and_outside_the_scope(world, e):
         if world.admits(e.create, user, meta):
             assert resp.status_code == 201, (inside, resp.get_json())
             body = resp.get_json()
-            world.records(e.app).delete(e.table, body["id"])
+            world.remove(e.app, e.table, body["id"])
             assert set(body) == _visible_keys(world, e)
         else:
             assert resp.status_code == 403, (inside, resp.get_json())
@@ -594,7 +613,7 @@ def test_api_delete(world, e):
             assert resp.status_code == 204
             assert world.count(e.app, e.table) == len(world.rows[e.app][e.table])
         else:
-            world.records(e.app).delete(e.table, rec["id"])
+            world.remove(e.app, e.table, rec["id"])
             assert resp.status_code == (403 if world.admits(e.read, user, meta) else 404)
 
 
@@ -830,7 +849,7 @@ def test_new_form_posts_inside_and_outside_the_scope(world, e):
         if world.admits(e.create, user, meta):
             assert resp.status_code == 303, (inside, resp.status_code)
             new_id = int(resp.headers["Location"].rstrip("/").rsplit("/", 1)[1])
-            world.records(e.app).delete(e.table, new_id)
+            world.remove(e.app, e.table, new_id)
         else:
             assert resp.status_code == 403, (inside, resp.status_code)
             assert world.count(e.app, e.table) == before

@@ -1,78 +1,64 @@
-"""The function library available to expressions. Pure functions only; no I/O here."""
+"""The function table of the language: pure functions, plus those bound to an evaluation context
+(the time zone for today/now, the random source, the database for lookup/count/sum/exists).
+Each function's documentation is in its own module and in docs/expressions.md."""
 from __future__ import annotations
 
-import datetime as dt
-import math
-from decimal import ROUND_HALF_UP, Decimal
+import random
+from functools import partial
+from types import MappingProxyType
+from zoneinfo import ZoneInfo
+
+from engines.expr import data
+from engines.expr import functions_dates as dates
+from engines.expr import functions_math as num
+from engines.expr import functions_text as text
+from engines.expr.errors import ExpressionError
+
+PURE = MappingProxyType({
+    # numbers
+    "floor": num.floor, "ceil": num.ceil, "round": num.round_, "min": num.min_, "max": num.max_,
+    "abs": num.abs_, "int": num.to_int, "decimal": num.to_decimal,
+    # dates
+    "days": dates.days, "year": dates.year, "month": dates.month, "day": dates.day,
+    "weekday": dates.weekday, "days_between": dates.days_between, "date_diff": dates.date_diff,
+    "add_days": dates.add_days, "add_months": dates.add_months,
+    "same_month_day": dates.same_month_day,
+    # text
+    "len": text.len_, "upper": text.upper, "lower": text.lower, "strip": text.strip,
+    "trim": text.strip, "contains": text.contains, "startswith": text.startswith,
+    "endswith": text.endswith, "left": text.left, "right": text.right, "concat": text.concat,
+    "str": text.to_text, "money": text.money, "coalesce": text.coalesce,
+})
+
+CONTEXTUAL = frozenset({"today", "now", "random_choice", *data.DATA_FUNCTIONS})
+NAMES = frozenset(PURE) | CONTEXTUAL      # every function a definition may call
 
 
-def _num(x):
-    return Decimal(str(x)) if isinstance(x, float) else x
+def bound(ctx) -> MappingProxyType:
+    """The full table for one evaluation context."""
+    return MappingProxyType({
+        **PURE,
+        "today": partial(dates.today, ctx.timezone), "now": partial(dates.now, ctx.timezone),
+        "random_choice": partial(num.random_choice, ctx.random),
+        "lookup": partial(data.lookup, ctx), "count": partial(data.count, ctx),
+        "sum": partial(data.sum_, ctx), "exists": partial(data.exists, ctx),
+    })
 
 
-def floor(x):
-    return int(math.floor(_num(x)))
+def _no_context(name):
+    def refuse(*args, **kwargs):
+        raise ExpressionError(f"{name}() reads the app's tables and is not available here")
+    return refuse
 
 
-def ceil(x):
-    return int(math.ceil(_num(x)))
+def _any_random(options, weights=None):
+    return num.random_choice(random.Random(), options, weights)
 
 
-def round_(x, places: int = 0):
-    x = _num(x)
-    if isinstance(x, Decimal):
-        q = Decimal(1).scaleb(-int(places))
-        value = x.quantize(q, rounding=ROUND_HALF_UP)
-        return int(value) if places == 0 else value
-    return round(x, places)
-
-
-def today():
-    return dt.date.today()
-
-
-def now():
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def days(n):
-    return dt.timedelta(days=int(n))
-
-
-def date_diff(a, b):
-    """Whole days from b to a."""
-    return (_as_date(a) - _as_date(b)).days
-
-
-def _as_date(x):
-    return x.date() if isinstance(x, dt.datetime) else x
-
-
-def year(d):
-    return d.year
-
-
-def month(d):
-    return d.month
-
-
-def day(d):
-    return d.day
-
-
-def concat(*parts):
-    return "".join("" if p is None else str(p) for p in parts)
-
-
-def coalesce(*values):
-    return next((v for v in values if v is not None), None)
-
-
-FUNCTIONS = {
-    "floor": floor, "ceil": ceil, "round": round_, "min": min, "max": max, "abs": abs,
-    "int": int, "decimal": lambda x: Decimal(str(x)), "str": str, "len": len,
-    "today": today, "now": now, "days": days, "date_diff": date_diff,
-    "year": year, "month": month, "day": day,
-    "upper": lambda s: str(s).upper(), "lower": lambda s: str(s).lower(),
-    "trim": lambda s: str(s).strip(), "concat": concat, "coalesce": coalesce,
-}
+# for evaluations without a context (a formula on save): default zone, unseeded, no database
+STANDALONE = MappingProxyType({
+    **PURE,
+    "today": partial(dates.today, ZoneInfo(dates.DEFAULT_ZONE)),
+    "now": partial(dates.now, ZoneInfo(dates.DEFAULT_ZONE)),
+    "random_choice": _any_random, **{name: _no_context(name) for name in data.DATA_FUNCTIONS},
+})

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from engines.form import permissions, registration
+from engines.form.ledger import definition as ledger_definition
 from engines.form.fields import field_types
 
 NAME = r"^[a-z][a-z0-9_]{0,62}$"
@@ -87,6 +88,7 @@ def table_schema() -> dict:
                        "propertyNames": {"pattern": NAME},
                        "additionalProperties": {"$ref": "#/$defs/field"}},
             **permissions.table_properties(),
+            **ledger_definition.table_properties(),
         },
     }
 

@@ -58,9 +58,23 @@ class Table:
     renamed_from: str | None = None   # upgrade hint: the table's previous name
     owner: tuple[str, ...] = ()       # link fields then a `user` field: whose record this is
     permissions: Mapping[str, "Grant"] | None = None   # role -> grant; None: every role, everything
+    ledger: "Ledger | None" = None    # this table is a ledger's entries (engines/form/ledger)
 
     def field(self, name: str) -> Field:
         return self.fields[name]
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """A table of append-only entries whose amounts add up to a balance field on an account table."""
+    account: str               # link field of the entries table to the account table
+    account_table: str
+    amount: str                # the signed integer or money field
+    balance: str               # the account table's field holding the sum of the amounts
+    expires: str | None = None        # date/datetime field: positive entries are lots that expire
+    overdraft: bool = False           # whether a debit may take the balance below zero
+    balance_after: str | None = None  # optional field of the entry noting the balance it left
+    expiry_entry: Mapping[str, Any] = dc_field(default_factory=lambda: EMPTY)  # field values of the entries the expiry job writes
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ import os
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import (Blueprint, abort, flash, redirect, render_template, request, send_from_directory,
-                   url_for)
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   send_from_directory, url_for)
 
 from engines.common.labels import LANGUAGES
 from engines.form import page_forms as pf
@@ -119,6 +119,8 @@ def pages_blueprint() -> Blueprint:
         return render_template("tessera/detail.html", app_name=app_name, inst=inst, tbl=t, record=record,
                                title=pv.record_title(form, t, record, lang), fields=fields, related=related,
                                history=history, can=_record_actions(inst, table, record_id, access),
+                               buttons=[b for provide in current_app.extensions.get("tessera.record_buttons", ())
+                                        for b in provide(inst, table, record_id, lang)],
                                created=pv.local_time(form, record["created_at"], lang),
                                updated=pv.local_time(form, record["updated_at"], lang))
 

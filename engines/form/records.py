@@ -6,6 +6,7 @@ the same transaction -> commit; any exception anywhere rolls the whole unit of w
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from contextlib import contextmanager
 from typing import Any, Mapping
 
@@ -16,6 +17,8 @@ from engines.form.access import forbidden
 from engines.form.errors import Conflict, NotFound, RecordError, ValidationFailed
 from engines.form.events import RecordEvent
 from engines.form.fields import FieldError
+from engines.form.ledger.definition import balance_fields
+from engines.form.ledger.post import append_only, apply_entry, entry_columns
 from engines.form.reading import decode_row, load_join_values, scoped
 from engines.form.runtime import FormApp
 from engines.form.system import next_sequence
@@ -33,8 +36,16 @@ class RecordService:
 
     @contextmanager
     def unit_of_work(self, actor: int | None = None, source: str = "api", access=None):
-        with self.form.engine.execution_options(tessera_write=True).begin() as conn:
-            yield Writer(self.form, conn, actor, source, access=access)
+        """A transaction and its Writer. Subscribers may leave work for after it ends (Writer.after):
+        deliveries after the commit, run-log entries of a failed rule after the rollback."""
+        after = After()
+        try:
+            with self.form.engine.execution_options(tessera_write=True).begin() as conn:
+                yield Writer(self.form, conn, actor, source, access=access, after=after)
+        except BaseException as exc:
+            after.rolled_back(exc)
+            raise
+        after.committed()
 
     def get(self, table, record_id, access=None) -> dict:
         """Read one record (no write lock)."""
@@ -78,13 +89,17 @@ def _for_person(w, table, record):
 class Writer:
     """Writes inside one transaction; subscribers get the same writer to cascade their writes."""
 
-    def __init__(self, form: FormApp, conn, actor, source, depth: int = 0, access=None):
+    def __init__(self, form: FormApp, conn, actor, source, depth: int = 0, access=None, after=None):
         self.form, self.conn, self.actor, self.source, self.depth = form, conn, actor, source, depth
         self.access = access
+        self.after = after if after is not None else After()
+        self.writes = 0
 
     # -- public --------------------------------------------------------------------------
-    def create(self, table: str, values: Mapping[str, Any]) -> dict:
+    def create(self, table: str, values: Mapping[str, Any], ledger: Mapping[str, Any] | None = None) -> dict:
+        """`ledger`: the system columns of a ledger entry (engines/form/ledger/post.py passes them)."""
         t = self._table(table)
+        self.writes += 1
         if self.access is not None:
             self.access.require(table, "create")
         clean, joins = self._clean(t, values, old=None)
@@ -93,6 +108,8 @@ class Writer:
         self._compute_formulas(t, clean)
         row = {**{k: self._to_db(t, k, v) for k, v in clean.items()},
                "created_at": now, "updated_at": now, "created_by": self.actor, "updated_by": self.actor}
+        if t.ledger is not None:        # every create of an entry is a post, whoever makes it
+            row.update(entry_columns(t, clean, ledger or {}))
         sql = self.form.sql[table]
         try:
             with self.conn.begin_nested():
@@ -101,13 +118,19 @@ class Writer:
             raise self._integrity(t, exc) from None
         self._write_joins(t, new_id, joins)
         self._check_result(t, new_id, "create")       # `own`: the new record must be theirs
+        if t.ledger is not None:
+            apply_entry(self, t, new_id, clean, ledger or {})
         record = self.get(table, new_id)
-        self._emit("created", t, new_id, None, record, frozenset(clean) | frozenset(joins))
+        if self._emit("created", t, new_id, None, record, frozenset(clean) | frozenset(joins)):
+            record = self.get(table, new_id)        # as the rules left it
         return record
 
     def update(self, table: str, record_id: int, values: Mapping[str, Any]) -> dict:
         t = self._table(table)
+        self.writes += 1
         self._check_scope(t, record_id, "update")
+        if t.ledger is not None:
+            raise append_only(t)
         old = self.get(table, record_id, lock=True)
         clean, joins = self._clean(t, values, old=old)
         merged = {**old, **clean}
@@ -128,12 +151,16 @@ class Writer:
         self._write_joins(t, record_id, {k: v for k, v in joins.items() if k in changed}, replace=True)
         self._check_result(t, record_id, "update")    # and it may not be moved out of their reach
         record = self.get(table, record_id)
-        self._emit("updated", t, record_id, old, record, frozenset(changed))
+        if self._emit("updated", t, record_id, old, record, frozenset(changed)):
+            record = self.get(table, record_id)     # as the rules left it
         return record
 
     def delete(self, table: str, record_id: int) -> dict:
         t = self._table(table)
+        self.writes += 1
         self._check_scope(t, record_id, "delete")
+        if t.ledger is not None:
+            raise append_only(t)
         old = self.get(table, record_id, lock=True)
         for other, fname in self.form.links_to(table):
             osql = self.form.sql[other]
@@ -147,6 +174,11 @@ class Writer:
         self.conn.execute(sql.delete().where(sql.c.id == record_id))
         self._emit("deleted", t, record_id, old, None, frozenset())
         return old
+
+    def child(self) -> "Writer":
+        """A writer for the rules this write starts: same transaction, the system's permissions, and
+        source "rule" (so the audit log tells a rule's writes from the person's)."""
+        return Writer(self.form, self.conn, self.actor, "rule", self.depth + 1, after=self.after)
 
     def validate(self, table: str, values: Mapping[str, Any]) -> None:
         """Check `values` as `create` would (every field error at once), writing nothing."""
@@ -217,6 +249,7 @@ class Writer:
         hidden = self.access.hidden(t.name) if self.access is not None else frozenset()
         locked = self.access.readonly(t.name, "create" if creating else "update") if self.access is not None \
             else frozenset()
+        balances = {f: led for (acc, f), led in balance_fields(self.form.tables).items() if acc == t.name}
         for key in values:
             if key in hidden:
                 errors[key] = msg("unknown field", "没有这个字段")
@@ -235,6 +268,10 @@ class Writer:
                 value = ftype.default_value(f) if raw is _MISSING else ftype.coerce(f, raw)
                 if not creating and f.readonly and self.source in ("page", "api") and value != old.get(name):
                     raise FieldError(msg("is read-only", "只读，不能修改"))
+                if name in balances and raw is not _MISSING and \
+                        value != (ftype.default_value(f) if creating else old.get(name)):
+                    raise FieldError(msg(f"changes only through the ledger '{balances[name]}'",
+                                         f"只能通过账本 {balances[name]} 变动"))
                 if name in locked and raw is not _MISSING and \
                         value != (ftype.default_value(f) if creating else old.get(name)):
                     raise FieldError(msg("you may not set this field", "你没有权限填写此字段"))
@@ -316,18 +353,48 @@ class Writer:
                 self.conn.execute(jt.insert(), [{"source_id": record_id, "target_id": i} for i in ids])
 
     # -- events ------------------------------------------------------------------------------
-    def _emit(self, kind, t, record_id, old, new, changed):
+    def _emit(self, kind, t, record_id, old, new, changed) -> bool:
+        """Tell the subscribers; True when they wrote something (the record may have changed)."""
         subs = self.form.subscribers.for_table(t.name)
         if not subs:
-            return
+            return False
         if self.depth >= MAX_CASCADE_DEPTH:
             raise RecordError(msg(f"rules cascade deeper than {MAX_CASCADE_DEPTH} writes; check for a loop",
                                   f"规则级联超过 {MAX_CASCADE_DEPTH} 层，请检查是否有循环"))
         event = RecordEvent(kind=kind, app=self.form.name, table=t.name, id=record_id, old=old, new=new,
                             actor=self.actor, source=self.source, changed=changed)
-        child = Writer(self.form, self.conn, self.actor, self.source, self.depth + 1)  # rules write as the system
+        child = self.child()
         for sub in subs:
             sub(event, child)
+        return child.writes > 0
+
+
+class After:
+    """Callbacks for when a unit of work has ended: on_commit() and on_rollback(exc) run outside the
+    transaction (so they may open their own), and a failing callback never undoes what happened."""
+
+    def __init__(self):
+        self._commit, self._rollback = [], []
+
+    def on_commit(self, fn) -> None:
+        self._commit.append(fn)
+
+    def on_rollback(self, fn) -> None:
+        self._rollback.append(fn)
+
+    def committed(self) -> None:
+        self._run(self._commit)
+
+    def rolled_back(self, exc) -> None:
+        self._run(self._rollback, exc)
+
+    @staticmethod
+    def _run(callbacks, *args):
+        for fn in callbacks:
+            try:
+                fn(*args)
+            except Exception:       # noqa: BLE001 - logged; the unit of work's outcome stands
+                logging.getLogger("tessera.records").exception("an after-transaction callback failed")
 
 
 def _not_found(t, record_id) -> NotFound:

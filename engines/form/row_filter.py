@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from engines.expr import Expression, ExpressionError, compile_expression
 from engines.form.fields import FieldError
+from engines.form.model import SYSTEM_COLUMNS
 
 _OPS = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
         ast.Gt: operator.gt, ast.GtE: operator.ge}
@@ -24,8 +25,9 @@ USER_ATTRS = ("id", "username")
 
 
 def field_scope(tables, tname, depth=0):
-    """The expression scope of a table's fields: links open onto their target's fields."""
-    out = {}
+    """The expression scope of a table's fields (and its system columns): links open onto their
+    target's fields."""
+    out = {name: {} for name in SYSTEM_COLUMNS}
     for name, f in tables[tname].fields.items():
         if f.type == "link" and f.table in tables and depth < 4:
             out[name] = (lambda tt=f.table, d=depth: field_scope(tables, tt, d + 1))
@@ -63,7 +65,12 @@ class RowFilter:
 def path_condition(form, table: str, path, op, value) -> sa.ColumnElement:
     """`op(record.<path>, value)` on `table`; links become `IN (SELECT id ...)` sub-queries."""
     sql = form.sql[table]
-    f = form.tables[table].fields[path[0]]
+    f = form.tables[table].fields.get(path[0])
+    if f is None:                                   # a system column: id, created_at, ...
+        value = getattr(value, "id", value)
+        if op == "in":
+            return sql.c[path[0]].in_([getattr(v, "id", v) for v in value if v is not None])
+        return sa.false() if value is None else op(sql.c[path[0]], value)
     if len(path) > 1:
         sub = sa.select(form.sql[f.table].c.id).where(path_condition(form, f.table, path[1:], op, value))
         return sql.c[path[0]].in_(sub)
@@ -107,7 +114,9 @@ def _mentions_record(node) -> bool:
 def _stored(tables, tname, path) -> bool:
     """Whether record.<path> ends at a stored column (not a computed, multi or lookup field)."""
     for i, name in enumerate(path):
-        f = tables[tname].fields[name]
+        f = tables[tname].fields.get(name)
+        if f is None:                       # a system column (id, created_at, ...): stored
+            return i == len(path) - 1
         if i < len(path) - 1:
             if f.type != "link":
                 return False

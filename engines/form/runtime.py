@@ -1,7 +1,7 @@
 """One installed app as the form engine sees it at run time."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,7 @@ class FormApp:
     subscribers: Subscribers
     media_dir: str
     user_profile: str | None = None    # the table `user.<field>` reads in permission filters
+    extensions: dict = field(default_factory=dict)   # other engines' run-time parts (e.g. "rules")
 
     @classmethod
     def build(cls, name, prefix, tables, metadata, engine, timezone="Asia/Shanghai", media_dir="var/media",

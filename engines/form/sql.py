@@ -1,12 +1,13 @@
 """SQLAlchemy Core tables for an app's definition: namespaced, with system columns and indexes."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 import sqlalchemy as sa
 
 from engines.form.fields import field_types
+from engines.form.ledger.tables import entry_columns, lots_table
 from engines.form.model import Table
 
 
@@ -15,6 +16,7 @@ class SqlTables:
     """The SQL side of one app: a table per definition table and a join table per multi_link."""
     tables: Mapping[str, sa.Table]
     joins: Mapping[tuple[str, str], sa.Table]   # (table, field) -> join table
+    lots: Mapping[str, sa.Table] = field(default_factory=dict)   # ledger table -> its lots consumption
 
     def __getitem__(self, name: str) -> sa.Table:
         return self.tables[name]
@@ -53,6 +55,11 @@ def build_sql_tables(prefix: str, tables: Mapping[str, Table], metadata: sa.Meta
                 indexes.append(sa.Index(f"ux_{name}__{f.name}", f.name, unique=True))
             elif f.index or f.type in ("link", "user"):
                 indexes.append(sa.Index(f"ix_{name}__{f.name}", f.name))
+        if t.ledger is not None:
+            amount_type = types[t.fields[t.ledger.amount].type].column_type(t.fields[t.ledger.amount])
+            extra_cols, extra_indexes = entry_columns(name, amount_type)
+            cols += extra_cols
+            indexes += extra_indexes
         out[t.name] = sa.Table(name, metadata, *cols, *indexes)
     for t in tables.values():
         for f in t.fields.values():
@@ -68,4 +75,6 @@ def build_sql_tables(prefix: str, tables: Mapping[str, Table], metadata: sa.Meta
                               primary_key=True),
                     sa.Index(f"ix_{jname}__target", "target_id"),
                 )
-    return SqlTables(tables=out, joins=joins)
+    lots = {t.name: lots_table(table_name(prefix, t.name), out[t.name].c.ledger_remaining.type, metadata)
+            for t in tables.values() if t.ledger is not None}
+    return SqlTables(tables=out, joins=joins, lots=lots)

@@ -16,7 +16,7 @@ from engines.common.scheduling import Job
 from engines.common.problems import did_you_mean
 from runtime.scheduler.triggers import TriggerError, to_apscheduler
 
-BUILT_IN = ("runtime.scheduler.platform_jobs",)
+BUILT_IN = ("runtime.scheduler.platform_jobs", "runtime.outbox.jobs")
 HOOK = "scheduler_jobs"
 
 

@@ -1,0 +1,47 @@
+"""What one evaluation may use beyond its variables: the app, a connection, the zone, a random
+source and a cache of loaded records. Passed in by the caller, never held in module state."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+from zoneinfo import ZoneInfo
+
+from engines.expr.errors import ExpressionError
+from engines.expr.functions import bound
+from engines.expr.functions_dates import DEFAULT_ZONE
+from engines.expr.records import RecordCache, RecordView
+
+
+class EvalContext:
+    """Make one per unit of work (an event and its rules, a scheduled sweep) and pass it to every
+    `Expression.evaluate` of that unit: records loaded through links are cached in it.
+
+    form: the FormApp (tables, sql, ftype, timezone) for links and data functions; optional.
+    connection: the SQLAlchemy connection data functions and links read through.
+    timezone: for today() and now(); defaults to the app's zone, else Asia/Shanghai.
+    rng: a random.Random for random_choice (seed it in tests); a fresh unseeded one otherwise.
+    """
+
+    def __init__(self, form=None, connection=None, timezone: dt.tzinfo | str | None = None,
+                 rng: random.Random | None = None):
+        self.form, self.connection = form, connection
+        zone = timezone or getattr(form, "timezone", None) or DEFAULT_ZONE
+        self.timezone = ZoneInfo(zone) if isinstance(zone, str) else zone
+        self.random = rng if rng is not None else random.Random()
+        self.cache = RecordCache(self)
+        self.functions = bound(self)
+
+    def need_connection(self, what: str):
+        if self.connection is None:
+            raise ExpressionError(f"{what} needs a database connection, and none was given")
+        return self.connection
+
+    def view(self, table: str, values: dict) -> RecordView:
+        """`values` (a record dict) as the `record`/`old` of an expression, links traversable."""
+        if self.form is None:
+            raise ExpressionError("record views need the app (EvalContext(form=...))")
+        return self.cache.announce(table, values)
+
+    def views(self, table: str, rows) -> list[RecordView]:
+        """Views of many records at once; the first link followed loads all their targets in one query."""
+        return [self.view(table, values) for values in rows]

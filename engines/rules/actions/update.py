@@ -1,0 +1,36 @@
+"""`update: {table: members, id: =record.member, values: {tier: vip}}`: change another record (a
+linked one, usually) in the same transaction. An id that names no record fails the rule."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engines.common.problems import did_you_mean
+from engines.rules.actions.values import VALUES_SCHEMA, compile_value, compile_values
+
+NAME = "update"
+SCHEMA = {"type": "object", "required": ["table", "id", "values"], "additionalProperties": False,
+          "properties": {"table": {"type": "string"},
+                         "id": {"x-expected": "a record id or an expression starting with =",
+                                "type": ["string", "integer"]},
+                         "values": VALUES_SCHEMA}}
+
+
+@dataclass(frozen=True)
+class Update:
+    table: str
+    id: object
+    values: dict
+
+    def run(self, rc):
+        target = self.id.get(rc)
+        target = getattr(target, "id", target)
+        return rc.writer.update(self.table, target, {k: v.get(rc) for k, v in self.values.items()})
+
+
+def compile(value, ctx, path):
+    table = value.get("table")
+    if table not in ctx.tables:
+        ctx.report(path + ("table",), f"unknown table '{table}'{did_you_mean(str(table), ctx.tables)}")
+        return None
+    return Update(table, compile_value(value.get("id"), ctx, path + ("id",)),
+                  compile_values(value.get("values") or {}, table, ctx, path + ("values",)))

@@ -1,0 +1,59 @@
+"""The run log: every rule run (rule, trigger, record, outcome, duration, error), shown to admins.
+
+A run that succeeded is written in the triggering unit of work (it commits with it); a run that
+failed is written after the rollback, in a transaction of its own, so the failure is never lost
+with the work it undid.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+
+MAX_ERROR = 1000
+
+
+def runs_table(metadata: sa.MetaData) -> sa.Table:
+    if "tessera_rule_runs" in metadata.tables:
+        return metadata.tables["tessera_rule_runs"]
+    return sa.Table(
+        "tessera_rule_runs", metadata,
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+        sa.Column("app", sa.String(40), nullable=False),
+        sa.Column("rule", sa.String(63), nullable=False),
+        sa.Column("trigger", sa.String(20), nullable=False),
+        sa.Column("tbl", sa.String(63)),
+        sa.Column("record_id", sa.BigInteger()),
+        sa.Column("outcome", sa.String(10), nullable=False),    # ok | refused | failed
+        sa.Column("duration_ms", sa.Float(), nullable=False),
+        sa.Column("error", sa.Text()),
+        sa.Column("actor", sa.BigInteger()),
+        sa.Column("source", sa.String(20)),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Index("ix_tessera_rule_runs_app_rule_at", "app", "rule", "at"),
+    )
+
+
+def entry(app, rule, trigger, table, record_id, outcome, duration_ms, error=None, actor=None, source=None) -> dict:
+    return {"app": app, "rule": rule, "trigger": trigger, "tbl": table, "record_id": record_id,
+            "outcome": outcome, "duration_ms": round(duration_ms, 3),
+            "error": None if error is None else str(error)[:MAX_ERROR], "actor": actor, "source": source,
+            "at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)}
+
+
+def write(conn, table: sa.Table, row: dict) -> None:
+    conn.execute(table.insert().values(**row))
+
+
+def write_alone(engine, table: sa.Table, row: dict) -> None:
+    with engine.execution_options(tessera_write=True).begin() as conn:
+        write(conn, table, row)
+
+
+def recent(conn, table: sa.Table, app=None, rule=None, outcome=None, limit=100) -> list[dict]:
+    stmt = sa.select(table).order_by(table.c.id.desc()).limit(limit)
+    for col, value in (("app", app), ("rule", rule), ("outcome", outcome)):
+        if value:
+            stmt = stmt.where(table.c[col] == value)
+    return [dict(r) for r in conn.execute(stmt).mappings()]

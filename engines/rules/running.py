@@ -1,0 +1,109 @@
+"""Running rules: on record events (inside the triggering write's unit of work), on a button, on an
+external event. Every step of a rule runs in that one transaction: the write and all its rules
+commit together or not at all."""
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+
+from engines.common.labels import msg
+from engines.expr import ExpressionError
+from engines.expr.context import EvalContext
+from engines.form.errors import RecordError
+from engines.rules import runlog
+from engines.rules.actions.fail import RuleFailed
+
+
+class RuleError(RecordError):
+    """A rule that could not run (an expression that fails on these values): the write is refused."""
+    status = 422
+    code = "rule_error"
+
+
+class RunContext:
+    """What a step sees: the writer (same transaction), the rule's record and the variables of its
+    expressions (`record`, `old`, `user`, `event`, and earlier steps' results bound with `as:`)."""
+
+    def __init__(self, rule, writer, table, record, old=None, event=None):
+        self.rule, self.writer, self.table, self.record = rule, writer, table, record
+        self.eval = EvalContext(form=writer.form, connection=writer.conn)
+        self.variables = {"user": SimpleNamespace(id=writer.actor, username=None)}
+        if table is not None:
+            self.variables["record"] = self.eval.view(table, record or {})
+            self.variables["old"] = self.eval.view(table, old) if old is not None else None
+        if event is not None:
+            self.variables["event"] = event
+
+    def evaluate(self, expression):
+        try:
+            return expression.evaluate(self.variables, context=self.eval)
+        except ExpressionError as exc:
+            raise RuleError(msg(f"rule '{self.rule.name}': {exc}", f"规则 {self.rule.name} 出错：{exc}")) from None
+
+    def require_record(self, what):
+        if self.record is None:
+            raise RuleError(msg(f"rule '{self.rule.name}': `{what}` has no record", f"规则 {self.rule.name} 没有记录"))
+        return self.record
+
+    def bind(self, name, value):
+        if isinstance(value, dict) and self.rule.steps:
+            step = next((s for s in self.rule.steps if s.bind == name), None)
+            table = getattr(step.action, "table", None) if step else None
+            value = self.eval.view(table, value) if table else value
+        self.variables[name] = value
+
+
+def run(rule, rc: RunContext, log_table, source: str):
+    """Run `rule` in `rc` (condition, then each step). Returns True when it ran, False when its
+    condition was not met. A failure is logged after the rollback and raised to the writer."""
+    started = time.perf_counter()
+    record_id = (rc.record or {}).get("id")
+    base = dict(app=rc.writer.form.name, rule=rule.name, trigger=rule.trigger.kind, table=rc.table,
+                record_id=record_id, actor=rc.writer.actor, source=source)
+    try:
+        if rule.condition is not None and not rc.evaluate(rule.condition):
+            return False
+        for step in rule.steps:
+            if step.condition is not None and not rc.evaluate(step.condition):
+                continue
+            result = step.action.run(rc)
+            if step.bind:
+                rc.bind(step.bind, result)
+    except RecordError as exc:
+        outcome = "refused" if isinstance(exc, RuleFailed) else "failed"
+        row = runlog.entry(outcome=outcome, duration_ms=_ms(started), error=exc.message.en, **base)
+        engine = rc.writer.form.engine
+        rc.writer.after.on_rollback(lambda _exc: runlog.write_alone(engine, log_table, row))
+        raise
+    runlog.write(rc.writer.conn, log_table, runlog.entry(outcome="ok", duration_ms=_ms(started), **base))
+    return True
+
+
+def _ms(started) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+class RulesRuntime:
+    """The rules of one app, subscribed to its record events."""
+
+    def __init__(self, form, rules, log_table):
+        self.form, self.rules, self.log_table = form, rules, log_table
+        self.by_table: dict[str, list] = {}
+        for rule in rules:
+            if rule.trigger.kind in ("created", "updated", "deleted") and rule.enabled:
+                self.by_table.setdefault(rule.trigger.table, []).append(rule)
+        for table in self.by_table:
+            form.subscribers.add(self.on_event, table)
+
+    def on_event(self, event, writer) -> None:
+        for rule in self.by_table.get(event.table, ()):
+            if rule.trigger.matches(event):
+                record = event.new if event.new is not None else event.old
+                run(rule, RunContext(rule, writer, event.table, record, old=event.old), self.log_table, event.source)
+
+    def named(self, kind: str, name: str, table: str | None = None):
+        return next((r for r in self.rules if r.trigger.kind == kind and r.trigger.name == name
+                     and (table is None or r.trigger.table == table)), None)
+
+    def buttons(self, table: str) -> list:
+        return [r for r in self.rules if r.trigger.kind == "action" and r.trigger.table == table and r.enabled]
