@@ -14,6 +14,7 @@ from engines.rules.event_keys import event_keys_table
 from engines.rules.runlog import runs_table
 from engines.rules.running import RulesRuntime
 from runtime import lifecycle
+from runtime.outbox.port import OutboxPort
 from runtime.app_registry import AppRegistry, InstalledApp
 from runtime.audit import AuditLog, define_audit_table
 from runtime.auth.tables import define_auth_tables
@@ -59,6 +60,7 @@ class Platform:
                              app.timezone, self.media_dir, app.user_profile)
         self.audit.subscribe(form)  # first subscriber: it sees every write, whoever makes it
         form.extensions["rules"] = RulesRuntime(form, app.rules, self.rule_runs)
+        form.extensions["outbox"] = OutboxPort(self)       # the rules' notify and webhook actions
         return InstalledApp(app=app, form=form, records=RecordService(form), metadata=metadata)
 
     def add(self, app: App) -> InstalledApp:

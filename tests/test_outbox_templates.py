@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from runtime.outbox.templates import MAX_OUTPUT, TemplateError, compile_template, render
+from engines.common.templates import MAX_OUTPUT, TemplateError, compile_template, render
 
 
 def test_renders_chinese_text_from_the_context_without_html_escaping():

@@ -274,3 +274,24 @@ def test_the_run_log_page_is_for_admins(shop, client):
     assert "no_void_of_done" in page and "A completed order cannot be voided" in page
     assert "vip_on_big_order" not in page.split("<tbody>")[1]
     assert "vip_on_big_order" in admin.get("/_admin/rules").get_data(as_text=True).split("<tbody>")[1]
+
+
+def test_later_steps_see_what_earlier_steps_wrote(make_platform):
+    platform = make_platform("""
+app: seq
+tables:
+  members:
+    fields: {name: {type: text}, points: {type: integer, default: 0}}
+  orders:
+    fields: {member: {type: link, table: members}, note: {type: text}}
+rules:
+  r:
+    when: {created: orders}
+    do:
+      - update: {table: members, id: =record.member, values: {points: =record.member.points + 5}}
+      - set: {note: "=str(record.member.points)"}
+      - set: {note: "=concat(record.note, '!')"}
+""")
+    r = platform.apps["seq"].records
+    m = r.create("members", {"name": "a", "points": 1})
+    assert r.create("orders", {"member": m["id"]})["note"] == "6!"

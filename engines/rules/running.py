@@ -40,10 +40,28 @@ class RunContext:
         except ExpressionError as exc:
             raise RuleError(msg(f"rule '{self.rule.name}': {exc}", f"规则 {self.rule.name} 出错：{exc}")) from None
 
+    def fail(self, text: str):
+        raise RuleError(msg(f"rule '{self.rule.name}': {text}", f"规则 {self.rule.name} 出错：{text}"))
+
+    def outbox(self):
+        """Where messages go: the hosting platform's outbox (form.extensions["outbox"])."""
+        port = self.writer.form.extensions.get("outbox")
+        if port is None:
+            self.fail("this platform has no outbox: messages cannot be sent")
+        return port
+
     def require_record(self, what):
         if self.record is None:
             raise RuleError(msg(f"rule '{self.rule.name}': `{what}` has no record", f"规则 {self.rule.name} 没有记录"))
         return self.record
+
+    def wrote(self, result, own: bool) -> None:
+        """After a step: records read through links may have changed, and `own` (set, increment)
+        changed the rule's record itself: later steps see the new values."""
+        self.eval.cache.forget()
+        if own and isinstance(result, dict):
+            self.record = result
+            self.variables["record"] = self.eval.view(self.table, result)
 
     def bind(self, name, value):
         if isinstance(value, dict) and self.rule.steps:
@@ -67,6 +85,7 @@ def run(rule, rc: RunContext, log_table, source: str):
             if step.condition is not None and not rc.evaluate(step.condition):
                 continue
             result = step.action.run(rc)
+            rc.wrote(result, own=step.kind in ("set", "increment"))
             if step.bind:
                 rc.bind(step.bind, result)
     except RecordError as exc:

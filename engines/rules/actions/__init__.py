@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from engines.rules.actions import create, fail, increment, post, reverse, set_fields, update
+from engines.rules.actions import (create, fail, increment, notify, post, reverse, set_fields, update,
+                                   webhook)
 
-ACTIONS = MappingProxyType({m.NAME: m for m in (set_fields, increment, create, update, post, reverse, fail)})
+ACTIONS = MappingProxyType({m.NAME: m for m in (set_fields, increment, create, update, post, reverse, notify,
+                                                    webhook, fail)})

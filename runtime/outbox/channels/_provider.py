@@ -12,7 +12,7 @@ import json
 
 from runtime.outbox.channels import Channel, ChannelError, Message, setting
 from runtime.outbox.channels._http import post_json
-from runtime.outbox.templates import TemplateError, render_text
+from engines.common.templates import TemplateError, render_text
 
 
 def provider_channel(name: str, prefix: str, default_payload: str, description: str) -> Channel:
