@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/compile_apps.py
 	$(BIN)/python bench/list_throughput.py
 	$(BIN)/python bench/expressions.py
+	$(BIN)/python bench/rules_throughput.py
 
 # After adding or changing a UI text (engines/form/ui_text.py): refresh the catalog, translate the new
 # entries in messages.po (no "fuzzy" may remain), then run this again to compile. docs/languages.md.
