@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from flask import Blueprint, abort, current_app, g, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 
 from engines.common.labels import msg
-from engines.form.ui_text import translate
 from engines.form.web import current_lang
-from runtime.admin_links import add_admin_link
+from runtime.admin_links import add_admin_link, admins_only
 from runtime.lifecycle import installed_rows
 
 MAX_DEFINITION = 5 * 1024 * 1024    # the loader's own limit per file
@@ -41,15 +40,14 @@ TEXT = MappingProxyType({
 def admin_apps_blueprint() -> Blueprint:
     bp = Blueprint("admin_apps", __name__, template_folder="templates")
     add_admin_link(bp, "apps", "admin_apps.apps")
+    bp.before_request(admins_only)
 
     @bp.get("/_admin/apps")
     def apps():
-        _admins_only()
         return _page()
 
     @bp.post("/_admin/apps/<app_name>")
     def upload(app_name):
-        _admins_only()
         lang = current_lang()
         if app_name not in current_app.extensions["tessera.apps"]:
             abort(404)
@@ -63,12 +61,6 @@ def admin_apps_blueprint() -> Blueprint:
         return _page(target=app_name, outcome=outcome), 200 if outcome.ok else 422
 
     return bp
-
-
-def _admins_only() -> None:
-    user = g.get("tessera_user")
-    if user is None or not user.is_admin:
-        abort(403, description=translate("forbidden_text", current_lang()))
 
 
 def _page(target: str | None = None, outcome=None, problem: str | None = None):

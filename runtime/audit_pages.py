@@ -1,12 +1,12 @@
 """The admins' audit log page: every write of every app, searchable, newest first."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 
 from engines.common.locales import format_datetime
 from engines.form.ui_text import translate
 from engines.form.web import current_lang
-from runtime.admin_links import add_admin_link
+from runtime.admin_links import add_admin_link, admins_only
 
 PAGE_SIZE = 50
 
@@ -14,13 +14,11 @@ PAGE_SIZE = 50
 def audit_blueprint() -> Blueprint:
     bp = Blueprint("audit", __name__, template_folder="templates")
     add_admin_link(bp, "audit_log", "audit.audit_log")   # in the header, for admins
+    bp.before_request(admins_only)
 
     @bp.get("/_audit")
     def audit_log():
-        user = g.get("tessera_user")
         lang = current_lang()
-        if user is None or not user.is_admin:
-            abort(403, description=translate("forbidden_text", lang))
         platform = current_app.extensions["tessera.platform"]
         args = {k: request.args.get(k, "").strip() for k in ("app", "table", "source", "q")}
         try:

@@ -1,13 +1,12 @@
 """The admins' run log page: every rule run, newest first, filtered by app, rule and outcome."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 from engines.common.locales import format_datetime
-from engines.form.ui_text import translate
 from engines.form.web import current_lang
 from engines.rules import runlog
-from runtime.admin_links import add_admin_link
+from runtime.admin_links import add_admin_link, admins_only
 
 PAGE_SIZE = 100
 
@@ -15,13 +14,11 @@ PAGE_SIZE = 100
 def rule_runs_blueprint() -> Blueprint:
     bp = Blueprint("rule_runs", __name__, template_folder="templates")
     add_admin_link(bp, "rule_runs", "rule_runs.rule_runs")
+    bp.before_request(admins_only)
 
     @bp.get("/_admin/rules")
     def rule_runs():
-        user = g.get("tessera_user")
         lang = current_lang()
-        if user is None or not user.is_admin:
-            abort(403, description=translate("forbidden_text", lang))
         platform = current_app.extensions["tessera.platform"]
         args = {k: request.args.get(k, "").strip() for k in ("app", "rule", "outcome")}
         with platform.engine.connect() as conn:

@@ -17,13 +17,7 @@ from engines.form.web import current_access, current_actor, current_lang, instal
 def api_blueprint() -> Blueprint:
     bp = Blueprint("api", __name__)
 
-    @bp.errorhandler(RecordError)
-    def record_error(exc: RecordError):
-        lang = current_lang()
-        body = {"code": exc.code, "message": exc.message.get(lang)}
-        if exc.fields:
-            body["fields"] = {k: v.get(lang) for k, v in exc.fields.items()}
-        return jsonify(error=body), exc.status
+    bp.register_error_handler(RecordError, record_error_response)
 
     @bp.get("/<app_name>/openapi.json")
     def openapi(app_name):
@@ -76,6 +70,15 @@ def api_blueprint() -> Blueprint:
         return "", 204
 
     return bp
+
+
+def record_error_response(exc: RecordError):
+    """A refused request as the API answers it: 4xx JSON with a code, a message and the fields at fault."""
+    lang = current_lang()
+    body = {"code": exc.code, "message": exc.message.get(lang)}
+    if exc.fields:
+        body["fields"] = {k: v.get(lang) for k, v in exc.fields.items()}
+    return jsonify(error=body), exc.status
 
 
 def _table(app_name, table):

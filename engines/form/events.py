@@ -1,6 +1,8 @@
-"""Record events and their subscribers (rules and flows subscribe; the form engine emits)."""
+"""Record events and their subscribers (rules and flows subscribe; the form engine emits), and the
+callbacks subscribers leave for when the unit of work has ended."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -32,3 +34,31 @@ class Subscribers:
 
     def for_table(self, table: str):
         return [s for t, s in self._subs if t is None or t == table]
+
+
+class After:
+    """Callbacks for when a unit of work has ended: on_commit() and on_rollback(exc) run outside the
+    transaction (so they may open their own), and a failing callback never undoes what happened."""
+
+    def __init__(self):
+        self._commit, self._rollback = [], []
+
+    def on_commit(self, fn) -> None:
+        self._commit.append(fn)
+
+    def on_rollback(self, fn) -> None:
+        self._rollback.append(fn)
+
+    def committed(self) -> None:
+        self._run(self._commit)
+
+    def rolled_back(self, exc) -> None:
+        self._run(self._rollback, exc)
+
+    @staticmethod
+    def _run(callbacks, *args):
+        for fn in callbacks:
+            try:
+                fn(*args)
+            except Exception:       # noqa: BLE001 - logged; the unit of work's outcome stands
+                logging.getLogger("tessera.records").exception("an after-transaction callback failed")

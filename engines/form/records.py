@@ -6,7 +6,6 @@ the same transaction -> commit; any exception anywhere rolls the whole unit of w
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from contextlib import contextmanager
 from typing import Any, Mapping
 
@@ -15,7 +14,7 @@ import sqlalchemy as sa
 from engines.common.labels import Label, msg
 from engines.form.access import forbidden
 from engines.form.errors import Conflict, NotFound, RecordError, ValidationFailed
-from engines.form.events import RecordEvent
+from engines.form.events import After, RecordEvent
 from engines.form.fields import FieldError
 from engines.form.ledger.definition import balance_fields
 from engines.form.ledger.post import append_only, apply_entry, entry_columns
@@ -80,7 +79,9 @@ def _for_person(w, table, record):
     if w.access is None:
         return record
     t = w.form.tables[table]
-    if any(f.type in ("lookup", "rollup") for f in t.fields.values()):
+    sources = {t.fields[f.settings["link"]].table if f.type == "lookup" else f.table
+               for f in t.fields.values() if f.type in ("lookup", "rollup")}
+    if any(w.access.rows(s, "read") is not None for s in sources):   # computed over rows they may not read
         record = dict(record)
         load_join_values(w.form, w.conn, t, [record], w.access)
     return w.access.redact(table, record)
@@ -367,34 +368,6 @@ class Writer:
         for sub in subs:
             sub(event, child)
         return child.writes > 0
-
-
-class After:
-    """Callbacks for when a unit of work has ended: on_commit() and on_rollback(exc) run outside the
-    transaction (so they may open their own), and a failing callback never undoes what happened."""
-
-    def __init__(self):
-        self._commit, self._rollback = [], []
-
-    def on_commit(self, fn) -> None:
-        self._commit.append(fn)
-
-    def on_rollback(self, fn) -> None:
-        self._rollback.append(fn)
-
-    def committed(self) -> None:
-        self._run(self._commit)
-
-    def rolled_back(self, exc) -> None:
-        self._run(self._rollback, exc)
-
-    @staticmethod
-    def _run(callbacks, *args):
-        for fn in callbacks:
-            try:
-                fn(*args)
-            except Exception:       # noqa: BLE001 - logged; the unit of work's outcome stands
-                logging.getLogger("tessera.records").exception("an after-transaction callback failed")
 
 
 def _not_found(t, record_id) -> NotFound:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
 
 from engines.common.labels import msg
+from engines.form.access import Forbidden
+from engines.form.api import record_error_response
 from engines.form.errors import NotFound, RecordError
 from engines.form.serialize import record_to_json
 from engines.form.web import current_access, current_actor, current_lang, installed
@@ -16,11 +18,6 @@ NO_KEY = msg("send an Idempotency-Key header: the same key twice has the effect 
              "请提供 Idempotency-Key 请求头：同一个键重复发送只生效一次")
 
 
-class _Forbidden(RecordError):
-    status = 403
-    code = "forbidden"
-
-
 def press(inst, table: str, record_id: int, name: str, source: str):
     """Run the button rule `name` on a record; (ran, record as the person may see it)."""
     rules = inst.form.extensions["rules"]
@@ -29,7 +26,7 @@ def press(inst, table: str, record_id: int, name: str, source: str):
         raise NotFound(msg(f"no action '{name}' on '{table}'", f"{table} 没有操作 {name}"))
     access = current_access(inst)
     if not rule.trigger.allows(access.roles, access.unrestricted):
-        raise _Forbidden(msg(f"you may not use '{rule.label.en}'", f"你没有权限使用“{rule.label.zh}”"))
+        raise Forbidden(msg(f"you may not use '{rule.label.en}'", f"你没有权限使用“{rule.label.zh}”"))
     with inst.records.unit_of_work(current_actor(), source, access) as w:
         record = w.read(table, record_id)       # a record they may not read is not found
         ran = run(rule, RunContext(rule, w.child(), table, record), rules.log_table, source)
@@ -40,13 +37,7 @@ def press(inst, table: str, record_id: int, name: str, source: str):
 def rules_blueprint(event_keys_table) -> Blueprint:
     bp = Blueprint("rules", __name__)
 
-    @bp.errorhandler(RecordError)
-    def record_error(exc: RecordError):
-        lang = current_lang()
-        body = {"code": exc.code, "message": exc.message.get(lang)}
-        if exc.fields:
-            body["fields"] = {k: v.get(lang) for k, v in exc.fields.items()}
-        return jsonify(error=body), exc.status
+    bp.register_error_handler(RecordError, record_error_response)
 
     @bp.post("/api/<app_name>/<table>/<int:record_id>/actions/<name>")
     def api_press(app_name, table, record_id, name):
@@ -63,7 +54,7 @@ def rules_blueprint(event_keys_table) -> Blueprint:
             raise NotFound(msg(f"no event '{name}'", f"没有事件 {name}"))
         access = current_access(inst)
         if not rule.trigger.allows(access.roles, access.unrestricted):
-            raise _Forbidden(msg(f"you may not send '{name}'", f"你没有权限发送事件 {name}"))
+            raise Forbidden(msg(f"you may not send '{name}'", f"你没有权限发送事件 {name}"))
         key = (request.headers.get("Idempotency-Key") or "").strip()
         if not key or len(key) > event_keys.MAX_KEY:
             raise RecordError(NO_KEY, {"Idempotency-Key": NO_KEY})

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from engines.common.labels import Label
+from engines.common.problems import did_you_mean
 from engines.expr import ExpressionError, compile_expression
 from engines.form.row_filter import field_scope
 from engines.rules.actions import ACTIONS
@@ -30,6 +31,18 @@ class CompileContext:
             scope["event"] = None
         scope.update({n: None for n in self.names})
         return scope
+
+    def known_table(self, table, path) -> bool:
+        if table in self.tables:
+            return True
+        self.report(path, f"unknown table '{table}'{did_you_mean(str(table), self.tables)}")
+        return False
+
+    def known_role(self, role, path) -> bool:
+        if role in self.roles:
+            return True
+        self.report(path, f"unknown role '{role}'{did_you_mean(str(role), self.roles)}")
+        return False
 
     def expression(self, source, path):
         try:

@@ -38,10 +38,11 @@ class RunContext:
         try:
             return expression.evaluate(self.variables, context=self.eval)
         except ExpressionError as exc:
-            raise RuleError(msg(f"rule '{self.rule.name}': {exc}", f"规则 {self.rule.name} 出错：{exc}")) from None
+            self.fail(str(exc))
 
     def fail(self, text: str):
-        raise RuleError(msg(f"rule '{self.rule.name}': {text}", f"规则 {self.rule.name} 出错：{text}"))
+        """Refuse the write: the rule could not run (the message names the rule)."""
+        raise RuleError(msg(f"rule '{self.rule.name}': {text}", f"规则 {self.rule.name} 出错：{text}")) from None
 
     def outbox(self):
         """Where messages go: the hosting platform's outbox (form.extensions["outbox"])."""
@@ -52,7 +53,7 @@ class RunContext:
 
     def require_record(self, what):
         if self.record is None:
-            raise RuleError(msg(f"rule '{self.rule.name}': `{what}` has no record", f"规则 {self.rule.name} 没有记录"))
+            self.fail(f"`{what}` has no record")
         return self.record
 
     def wrote(self, result, own: bool) -> None:

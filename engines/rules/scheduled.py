@@ -12,7 +12,6 @@ from engines.expr import ExpressionError
 from engines.expr.context import EvalContext
 from engines.form.errors import RecordError
 from engines.form.reading import decode_row
-from engines.rules import runlog
 from engines.rules.running import RunContext, run
 
 FAILURE_LIMIT = 5

@@ -5,11 +5,11 @@ token's secret is shown on the page that created it and never again.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
 from engines.form.ui_text import translate
 from engines.form.web import current_lang
-from runtime.admin_links import add_admin_link
+from runtime.admin_links import add_admin_link, admins_only
 from runtime.auth.accounts import AccountError, create_user, grant, list_users, revoke, set_active, set_password
 from runtime.auth.tokens import create_token, list_tokens, revoke_token
 
@@ -18,7 +18,7 @@ def admin_blueprint() -> Blueprint:
     bp = Blueprint("admin_users", __name__, template_folder="templates")
     add_admin_link(bp, "users_admin", "admin_users.users")
     add_admin_link(bp, "tokens_admin", "admin_users.tokens")
-    bp.before_request(_admins_only)
+    bp.before_request(admins_only)
 
     @bp.get("/_admin/users")
     def users():
@@ -82,12 +82,6 @@ def admin_blueprint() -> Blueprint:
 
 def _platform():
     return current_app.extensions["tessera.platform"]
-
-
-def _admins_only():
-    user = g.get("tessera_user")
-    if user is None or not user.is_admin:
-        abort(403, description=translate("forbidden_text", current_lang()))
 
 
 def _act(operation, done_key, **values):

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from engines.common.locales import format_datetime
 from engines.form.ui_text import translate
 from engines.form.web import current_lang
-from runtime.admin_links import add_admin_link
+from runtime.admin_links import add_admin_link, admins_only
 from runtime.outbox import queries
 from runtime.outbox.channels import channels
 from runtime.outbox.table import STATUSES
@@ -23,7 +23,7 @@ FILTERS = ("app", "channel", "status")
 def messages_blueprint() -> Blueprint:
     bp = Blueprint("outbox", __name__, template_folder="../templates")   # runtime/templates, with the other admin pages
     add_admin_link(bp, "messages", "outbox.messages")
-    bp.before_request(_admins_only)
+    bp.before_request(admins_only)
 
     @bp.get("/_admin/messages")
     def messages():
@@ -54,12 +54,6 @@ def messages_blueprint() -> Blueprint:
         return redirect(url_for("outbox.messages", **back), 303)
 
     return bp
-
-
-def _admins_only():
-    user = g.get("tessera_user")
-    if user is None or not user.is_admin:
-        abort(403, description=translate("forbidden_text", current_lang()))
 
 
 def _row(platform, r, lang) -> dict:

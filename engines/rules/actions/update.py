@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engines.common.problems import did_you_mean
 from engines.rules.actions.values import VALUES_SCHEMA, compile_value, compile_values
 
 NAME = "update"
@@ -29,8 +28,7 @@ class Update:
 
 def compile(value, ctx, path):
     table = value.get("table")
-    if table not in ctx.tables:
-        ctx.report(path + ("table",), f"unknown table '{table}'{did_you_mean(str(table), ctx.tables)}")
+    if not ctx.known_table(table, path + ("table",)):
         return None
     return Update(table, compile_value(value.get("id"), ctx, path + ("id",)),
                   compile_values(value.get("values") or {}, table, ctx, path + ("values",)))

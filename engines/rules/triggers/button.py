@@ -6,12 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engines.common.labels import Label
-from engines.common.problems import did_you_mean
+from engines.rules.triggers._roles import ROLES, allows, compile_roles
 
 NAME = "action"
 PROPERTIES = {"action": {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,62}$"}, "table": {"type": "string"},  # table: also daily's
-              "label": {"$ref": "#/$defs/label"},
-              "roles": {"type": "array", "items": {"type": "string"}}}
+              "label": {"$ref": "#/$defs/label"}, **ROLES}
 REQUIRED = ("table",)
 record_scope = True
 
@@ -25,17 +24,12 @@ class ButtonTrigger:
     roles: tuple[str, ...] = ()
 
     def allows(self, roles, unrestricted: bool) -> bool:
-        return unrestricted or not self.roles or bool(set(self.roles) & set(roles))
+        return allows(self.roles, roles, unrestricted)
 
 
 def compile(spec, ctx):
     table = spec.get("table")
-    if table not in ctx.tables:
-        ctx.report(("when", "table"), f"unknown table '{table}'{did_you_mean(str(table), ctx.tables)}")
+    if not ctx.known_table(table, ("when", "table")):
         return None
-    roles = tuple(spec.get("roles") or ())
-    for i, role in enumerate(roles):
-        if role not in ctx.roles:
-            ctx.report(("when", "roles", i), f"unknown role '{role}'{did_you_mean(role, ctx.roles)}")
     return ButtonTrigger(name=spec["action"], table=table,
-                         label=Label.of(spec.get("label"), spec["action"]), roles=roles)
+                         label=Label.of(spec.get("label"), spec["action"]), roles=compile_roles(spec, ctx))

@@ -7,8 +7,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from engines.common.problems import did_you_mean
-
 NAME = "daily"
 PROPERTIES = {"daily": {"type": "string", "pattern": r"^([01]?\d|2[0-3]):[0-5]\d$",
                         "description": "the time of day, HH:MM in the app's time zone"},
@@ -33,8 +31,7 @@ class DailyTrigger:
 
 def compile(spec, ctx):
     table = spec.get("table")
-    if table not in ctx.tables:
-        ctx.report(("when", "table"), f"unknown table '{table}'{did_you_mean(str(table), ctx.tables)}")
+    if not ctx.known_table(table, ("when", "table")):
         return None
     ctx.table = table
     where = ctx.expression(spec["where"], ("when", "where")) if "where" in spec else None

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engines.common.problems import did_you_mean
+from engines.rules.triggers._roles import ROLES, allows, compile_roles
 
 NAME = "event"
-PROPERTIES = {"event": {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,62}$"},
-              "roles": {"type": "array", "items": {"type": "string"}}}
+PROPERTIES = {"event": {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,62}$"}, **ROLES}
 REQUIRED = ()
 record_scope = False
 
@@ -21,12 +20,8 @@ class EventTrigger:
     table = None
 
     def allows(self, roles, unrestricted: bool) -> bool:
-        return unrestricted or not self.roles or bool(set(self.roles) & set(roles))
+        return allows(self.roles, roles, unrestricted)
 
 
 def compile(spec, ctx):
-    roles = tuple(spec.get("roles") or ())
-    for i, role in enumerate(roles):
-        if role not in ctx.roles:
-            ctx.report(("when", "roles", i), f"unknown role '{role}'{did_you_mean(role, ctx.roles)}")
-    return EventTrigger(name=spec["event"], roles=roles)
+    return EventTrigger(name=spec["event"], roles=compile_roles(spec, ctx))

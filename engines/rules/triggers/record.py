@@ -38,8 +38,7 @@ class RecordTrigger:
 def _module(kind: str, extra: dict) -> SimpleNamespace:
     def compile(spec, ctx):
         table = spec[kind]
-        if table not in ctx.tables:
-            ctx.report(("when", kind), f"unknown table '{table}'{did_you_mean(table, ctx.tables)}")
+        if not ctx.known_table(table, ("when", kind)):
             return None
         changed = spec.get("changed") or ()
         changed = (changed,) if isinstance(changed, str) else tuple(changed)
