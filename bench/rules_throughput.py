@@ -7,7 +7,8 @@ does it: `records.update` validates, audits, runs `earn_on_order` (posts floor(a
 points with key order-<id>), the ledger moves members.points, and `count_earned` (members.total_earned)
 and the tier rules follow. Per event the engine writes: the order update, one ledger entry (its
 remaining amount and balance_after set; an earning opens no row in the lots table), the member's
-points and total_earned, 4 audit rows and 2 rule-run rows. The baseline writes the same rows, reading
+points and total_earned, 4 audit rows and 3 rule-run rows (`task_orders`, L4, finds no active order
+task in the bench's data: one query). The baseline writes the same rows, reading
 only what it needs, in one transaction per event (BEGIN IMMEDIATE on SQLite, as the engine).
 
 Members, orders and the pre-filled ledger rows are raw INSERTs (setup, not measured). Engine and
@@ -88,7 +89,7 @@ def fill_ledger(platform, target: int, members: int) -> float:
 def baseline(platform):
     """The same writes by hand: returns event(order_id)."""
     form = platform.apps["loyalty"].form
-    m, o, led = form.sql["members"], form.sql["orders"], form.sql["points_ledger"]
+    m, o, led, tasks = form.sql["members"], form.sql["orders"], form.sql["points_ledger"], form.sql["tasks"]
     md = sa.MetaData()
     audit = sa.Table("tessera_audit", md, autoload_with=platform.engine)
     runs = sa.Table("tessera_rule_runs", md, autoload_with=platform.engine)
@@ -96,6 +97,8 @@ def baseline(platform):
     engine = platform.engine.execution_options(tessera_write=True)   # BEGIN IMMEDIATE on SQLite, as the engine
     read = (sa.select(o.c.member, o.c.amount, o.c.order_no, o.c.status, m.c.tier)
             .join(m, m.c.id == o.c.member).where(o.c.id == sa.bindparam("oid")))
+    # task_orders (L4): the active order tasks, none in the bench's data
+    order_tasks = sa.select(tasks.c.id).where(tasks.c.active.is_(True), tasks.c.action == "order")
     upd_order = o.update().where(o.c.id == sa.bindparam("oid")).values(
         status="completed", updated_at=sa.bindparam("now"), updated_by=None)
     upd_member = (m.update().where(m.c.id == sa.bindparam("mid"))
@@ -113,6 +116,7 @@ def baseline(platform):
             conn.execute(upd_order, {"oid": oid, "now": now})
             pts = math.floor(Decimal(amount) * RATES[tier])
             points, total = conn.execute(upd_member, {"mid": member, "pts": pts, "now": now}).one()
+            conn.execute(order_tasks).all()
             expires = dt.date.today() + dt.timedelta(days=366)
             entry = conn.execute(led.insert().values(
                 created_at=now, updated_at=now, member=member, change=pts, reason="order", balance_after=points,
@@ -138,6 +142,8 @@ def baseline(platform):
                 {**run, "rule": "count_earned", "trigger": "created", "tbl": "points_ledger", "record_id": entry,
                  "source": "rule"},
                 {**run, "rule": "earn_on_order", "trigger": "updated", "tbl": "orders", "record_id": oid,
+                 "source": "api"},
+                {**run, "rule": "task_orders", "trigger": "updated", "tbl": "orders", "record_id": oid,
                  "source": "api"}])
     return event
 

@@ -23,6 +23,7 @@ class App:
     user_profile: str | None = None   # the table whose record describes the signed-in user (`user.` in filters)
     registration: Any = None          # engines.form.registration.Registration: self sign-up, when offered
     rules: tuple = ()                 # engines.rules.model.Rule, highest priority first
+    reports: Any = None               # engines.report.model.Reports: datasets and dashboards
 
     @property
     def sql_prefix(self) -> str:

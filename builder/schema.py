@@ -17,6 +17,7 @@ from jsonschema.exceptions import best_match
 from builder.errors import BuildError
 from engines.common.problems import did_you_mean
 from engines.form import definition_schema as form_schema
+from engines.report import schema as report_schema
 from engines.rules import schema as rules_schema
 from engines.form.fields import field_types
 
@@ -30,6 +31,7 @@ MAX_ERRORS = 100     # reported per definition file
 def build_schema() -> dict:
     form_props, form_defs = form_schema.schema_part()
     rules_props, rules_defs = rules_schema.schema_part()
+    report_props, report_defs = report_schema.schema_part()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
@@ -48,8 +50,9 @@ def build_schema() -> dict:
             "include": {"type": "array", "items": {"type": "string"}},
             **form_props,
             **rules_props,
+            **report_props,
         },
-        "$defs": {**form_defs, **rules_defs},
+        "$defs": {**form_defs, **rules_defs, **report_defs},
     }
 
 
@@ -168,7 +171,8 @@ def _explain(err, path):
     if v == "enum":
         allowed = [str(x) for x in schema["enum"]]
         listed = f" (one of: {', '.join(allowed[:12])}{', ...' if len(allowed) > 12 else ''})"
-        what = "field type" if path and path[-1] == "type" else "value"
+        what = "field type" if path and path[-1] == "type" and path[0] == "tables" else \
+            "chart type" if path and path[-1] == "type" and path[0] == "dashboards" else "value"
         if isinstance(inst, (dict, list)) or inst is None:     # not a name at all
             return f"expected a {what}{listed}, got {_describe(inst)}", False, path
         hint = did_you_mean(inst, allowed) or listed

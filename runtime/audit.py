@@ -53,7 +53,8 @@ class AuditLog:
         else:
             names = [k for k in (new or old) if k not in SYSTEM_COLUMNS and (new or old).get(k) is not None]
         changes = {k: [_plain(old.get(k)), _plain(new.get(k))] for k in names}
-        writer.conn.execute(self.table.insert().values(
+        # buffered by the writer and inserted with the unit of work's other audit rows before its commit
+        writer.defer_insert(self.table, dict(
             at=_utcnow(), app=event.app, tbl=event.table, record_id=event.id, action=ACTIONS[event.kind],
             actor=event.actor, source=event.source, changes=json.dumps(changes, ensure_ascii=False)))
 

@@ -1,7 +1,9 @@
 """Demo data for any app: plausible values chosen by field type, written through the record service.
 
 Generic on purpose (no app-specific code): names, phones, regions, amounts and times over the last
-12 months, links to existing records. Only empty tables are filled, so a restart adds nothing.
+12 months, links to existing records (kept consistent: a consumption's member is its card's member).
+Rows go in one by one, so the app's rules run on each and a row they refuse (a card payment beyond the
+balance) is left out. Only empty tables are filled, so a restart adds nothing.
 """
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import random
 from decimal import Decimal
 
 import sqlalchemy as sa
+
+from engines.form.errors import RecordError
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红鹏辉建华飞鑫波宁婷欣雪琳晨宇浩然子涵梓萱一诺思远嘉怡"
@@ -22,36 +26,66 @@ THINGS = ["保温杯", "帆布袋", "蓝牙耳机", "咖啡券", "雨伞", "笔�
 MOBILE_PREFIXES = ["130", "131", "132", "135", "136", "137", "138", "139", "150", "151", "152", "155",
                    "156", "157", "158", "159", "177", "180", "181", "182", "186", "187", "188", "189"]
 ROOT_COUNT, CHILD_COUNT = 60, 400
+TRIES = 5           # values tried for a row the app's rules refuse (a redemption beyond the member's points)
 
 
 def fill_demo_data(platform, seed: int = 2026, scale: float = 1.0) -> dict[str, int]:
     rng = random.Random(seed)
-    filled = {}
+    empty = [(inst, name) for inst in platform.apps.values() for name in inst.form.tables
+             if not _count(inst.form, name)]
     for inst in platform.apps.values():
         form = inst.form
         for tname in _dependency_order(form.tables):
             t = form.tables[tname]
-            sql = form.sql[tname]
+            if _count(form, tname):      # filled before, or by the rules of rows already made
+                continue
             with form.engine.connect() as conn:
-                if conn.execute(sa.select(sa.func.count()).select_from(sql)).scalar_one():
-                    continue
                 pools = {f.table: list(conn.execute(sa.select(form.sql[f.table].c.id)).scalars())
                          for f in t.fields.values() if f.type in ("link", "multi_link")}
+                derived = _derived_links(form, t, conn)
             has_links = any(f.type == "link" for f in t.fields.values())
             n = t.demo_rows if t.demo_rows is not None else (CHILD_COUNT if has_links else ROOT_COUNT)
             n = max(1, round(n * scale)) if n else 0  # a scaled-down run still fills every table
             if any(f.type == "user" and f.required for f in t.fields.values()):
                 pools[USERS] = _demo_users(platform, f"{inst.app.name}-{tname}", n)
             gen = _Generator(rng, pools)
-            with inst.records.unit_of_work(source="system") as w:
-                for i in range(n):
+            for i in range(n):
+                for _attempt in range(TRIES):
                     values = {name: gen.value(f, i) for name, f in t.fields.items()
                               if not form.ftype(f).computed and form.ftype(f).stored}
                     if t.ledger is not None:     # credits: a random debit could be refused
                         values[t.ledger.amount] = _credit(rng, t.fields[t.ledger.amount])
-                    w.create(tname, {k: v for k, v in values.items() if v is not None})
-            filled[f"{inst.app.name}.{tname}"] = n
-    return filled
+                    for name, (via, parent_of) in derived.items():
+                        values[name] = parent_of.get(values.get(via), values.get(name))
+                    try:                         # one unit each: a row the app's rules refuse is tried
+                        inst.records.create(tname, {k: v for k, v in values.items() if v is not None},
+                                            source="system")
+                        break
+                    except RecordError:          # again with other values, then left out
+                        continue
+    # what each table holds now, its own rows and those the rules wrote (ledger entries, coupons)
+    return {f"{inst.app.name}.{name}": _count(inst.form, name) for inst, name in empty}
+
+
+def _count(form, table) -> int:
+    with form.engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(form.sql[table])).scalar_one()
+
+
+def _derived_links(form, t, conn) -> dict:
+    """Links that must agree with another link of the same row: a consumption's member is its card's
+    member. {field: (the other link field, {that record's id: the value to take})}."""
+    out = {}
+    links = {n: f for n, f in t.fields.items() if f.type == "link"}
+    for name, f in links.items():
+        for via, g in links.items():
+            parent = form.tables[g.table]
+            hop = next((h for h, pf in parent.fields.items() if pf.type == "link" and pf.table == f.table), None)
+            if via != name and g.table != f.table and hop is not None:
+                sql = form.sql[g.table]
+                out[name] = (via, dict(conn.execute(sa.select(sql.c.id, sql.c[hop])).all()))
+                break
+    return out
 
 
 def _credit(rng, f):
@@ -121,6 +155,8 @@ class _Generator:
         return "，".join(self.rng.choice(WORDS) + self.rng.choice(THINGS) for _ in range(3)) + "。"
 
     def _integer(self, f, i):
+        if isinstance(f.default, int) and not f.readonly and self.rng.random() < 0.8:
+            return f.default                                       # a quantity of 1, no points used
         lo = f.min if isinstance(f.min, int) else 0
         hi = f.max if isinstance(f.max, int) else max(lo + 10, 1000)
         return self.rng.randint(lo, hi) if not f.readonly else None
@@ -139,12 +175,16 @@ class _Generator:
         return self.rng.randint(1, int(f.max or 5))
 
     def _select(self, f, i):
+        if f.default is not None and self.rng.random() < 0.8:     # most records keep the usual state
+            return f.default
         return self.rng.choice(f.options).key if f.options else None
 
     def _multi_select(self, f, i):
         return [o.key for o in f.options if self.rng.random() < 0.4]
 
     def _boolean(self, f, i):
+        if f.default is not None and self.rng.random() < 0.8:     # as for selects: mostly the usual state
+            return bool(f.default)
         return self.rng.random() < 0.7
 
     def _phone(self, f, i):

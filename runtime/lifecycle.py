@@ -105,7 +105,8 @@ def uninstall(platform, name: str, purge: bool = False) -> list[str]:
             raise LifecycleError(f"app '{name}' was installed by an older Tessera that did not note its tables; "
                                  "run `tessera upgrade FILE` once, then purge it")
         existing = set(sa.inspect(conn).get_table_names())
-        dropped = [t for t in sql_tables(snapshot) if t in existing]
+        owned = sql_tables(snapshot)
+        dropped = [t for t in [f"{t}__lots" for t in owned] + owned if t in existing]   # a ledger's lots first
         ops = Operations(MigrationContext.configure(conn))
         for table in dropped:
             ops.drop_table(table)

@@ -10,7 +10,10 @@ from builder.model import App
 from engines.form.records import RecordService
 from engines.form.runtime import FormApp
 from engines.form.system import sequences_table
+from engines.form.transfer.jobs import import_tables
+from engines.report.runtime import ReportRuntime
 from engines.rules.event_keys import event_keys_table
+from engines.rules.held import held_table
 from engines.rules.runlog import runs_table
 from engines.rules.running import RulesRuntime
 from runtime import lifecycle
@@ -34,7 +37,9 @@ class Platform:
         self.audit = AuditLog(define_audit_table(self.metadata), self.system["users"])
         self.sequences = sequences_table(self.metadata)
         self.rule_runs = runs_table(self.metadata)
+        held_table(self.metadata)
         self.event_keys = event_keys_table(self.metadata)
+        import_tables(self.metadata)    # import jobs and their failed rows (engines/form/transfer)
         self.system_tables = frozenset(self.metadata.tables)
         self.media_dir = os.path.abspath(media_dir)  # uploads must not depend on the working directory
         self.apps = AppRegistry()
@@ -61,6 +66,7 @@ class Platform:
         self.audit.subscribe(form)  # first subscriber: it sees every write, whoever makes it
         form.extensions["rules"] = RulesRuntime(form, app.rules, self.rule_runs)
         form.extensions["outbox"] = OutboxPort(self)       # the rules' notify and webhook actions
+        form.extensions["reports"] = ReportRuntime(form, app.reports)   # dashboards and their results cache
         return InstalledApp(app=app, form=form, records=RecordService(form), metadata=metadata)
 
     def add(self, app: App) -> InstalledApp:

@@ -8,6 +8,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engines.form.api import api_blueprint
 from engines.form.pages import pages_blueprint
+from engines.form.transfer.web import transfer_blueprint
+from engines.report.web import dashboard_links, report_blueprint
 from engines.rules.api import record_buttons, rules_blueprint
 from runtime.auth.web import install as install_auth
 from runtime.languages import install as install_languages
@@ -42,14 +44,16 @@ def create_app(platform: Platform | None = None, *, apps=None, database_url: str
     reloader = Reloader(platform, interval_from(os.environ.get("TESSERA_RELOAD_INTERVAL")))
     flask_app.extensions["tessera.reloader"] = reloader
     flask_app.before_request(reloader.poll)  # first: a changed definition is swapped in before the request
-    api = api_blueprint()
-    install_auth(flask_app, platform, api)   # sign-in, CSRF, security headers, the guard before every view
+    install_auth(flask_app, platform)        # sign-in, CSRF, security headers, the guard before every view
     install_languages(flask_app)             # Flask-Babel: each request's language, saved per user
     if config:
         flask_app.config.update(config)
-    flask_app.register_blueprint(api, url_prefix="/api")
+    flask_app.register_blueprint(api_blueprint(), url_prefix="/api")
     flask_app.register_blueprint(rules_blueprint(platform.event_keys))   # buttons and external events
     flask_app.extensions["tessera.record_buttons"] = [record_buttons]
+    flask_app.extensions["tessera.app_links"] = [dashboard_links]
+    flask_app.register_blueprint(report_blueprint())     # before the pages: /<app>/dashboards/ is not a table
+    flask_app.register_blueprint(transfer_blueprint())   # import and export of the list pages
     flask_app.register_blueprint(pages_blueprint())
     flask_app.register_blueprint(audit_blueprint())
     flask_app.register_blueprint(rule_runs_blueprint())

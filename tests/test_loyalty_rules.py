@@ -3,22 +3,31 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 
+from engines.form.ledger.check import check_ledgers
 from runtime.auth import create_user, grant
 from runtime.webapp import create_app
 from tests.conftest import ROOT, csrf_from, sign_in
 
 PASSWORD = "long enough pw"
+LOYALTY = ROOT / "apps" / "loyalty.yaml"
 
 
 @pytest.fixture
 def loyalty(make_platform):
-    platform = make_platform(str(ROOT / "apps" / "loyalty.yaml"))
+    """The loyalty app with Mia (a member who signs in), Sam (store staff) and Olga (operator)."""
+    return _loyalty(make_platform, str(LOYALTY))
+
+
+def _loyalty(make_platform, source):
+    platform = make_platform(source)
     inst = platform.apps["loyalty"]
     uid = create_user(platform, "mia", PASSWORD)
     grant(platform, "mia", "loyalty", "member")
-    create_user(platform, "sam", PASSWORD)
-    grant(platform, "sam", "loyalty", "store_staff")
+    for name, role in (("sam", "store_staff"), ("olga", "operator")):
+        create_user(platform, name, PASSWORD)
+        grant(platform, name, "loyalty", role)
     member = inst.records.create("members", {"name": "Mia", "phone": "13800138000", "account": uid})
     app = create_app(platform)
     app.config["TESTING"] = True
@@ -29,6 +38,34 @@ def client_for(app, username):
     c = app.test_client()
     sign_in(c, username, PASSWORD)
     return c, {"X-CSRFToken": csrf_from(c.get("/loyalty/members/").get_data(as_text=True))}
+
+
+def give(inst, member_id, points):
+    """An operator's adjustment: points to spend in a test."""
+    return inst.records.create("points_ledger", {"member": member_id, "change": points, "reason": "adjustment"})
+
+
+def points(inst, member_id) -> int:
+    return inst.records.get("members", member_id)["points"]
+
+
+def entries(inst, member_id) -> list[tuple]:
+    """(change, reason, ledger_key) of a member's ledger entries, oldest first."""
+    t = inst.form.sql["points_ledger"]
+    with inst.form.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.select(t.c.change, t.c.reason, t.c.ledger_key)
+                                               .where(t.c.member == member_id).order_by(t.c.id))]
+
+
+def count(inst, table) -> int:
+    with inst.form.engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(inst.form.sql[table])).scalar_one()
+
+
+def ledger_ok(inst) -> bool:
+    """`tessera ledger check`: every balance is the sum of its entries and the lots add up."""
+    assert check_ledgers(inst.form) == []
+    return True
 
 
 def test_L2_a_completed_order_earns_points_at_the_tier_rate(loyalty):

@@ -83,6 +83,12 @@ MATRIX = {
     task_progress    store_staff   -       -       -       -
     task_progress    warehouse     -       -       -       -
     task_progress    member        own     -       -       -
+    lottery_draws    admin         all     all     all     all
+    lottery_draws    operator      all     -       -       -
+    lottery_draws    store_staff   all     -       -       -
+    lottery_draws    warehouse     -       -       -       -
+    lottery_draws    member        own     -       -       -
+    #   (members draw with the lucky_draw button, whose rule writes as the system: L9)
     """,
     "membership-card": """
     # table          role          read    create  update  delete  fields
@@ -90,30 +96,47 @@ MATRIX = {
     stores           store_manager all     -       -       -
     stores           store_staff   all     -       -       -
     stores           member        all     -       -       -
+    stores           pos           -       -       -       -
     staff            admin         all     all     all     all
     staff            store_manager store   -       -       -
     staff            store_staff   own     -       -       -
     staff            member        -       -       -       -
+    staff            pos           -       -       -       -
     members          admin         all     all     all     all
     members          store_manager all     all     all     -       readonly=points,account
     members          store_staff   all     all     all     -       readonly=points,tier,account
     members          member        own     -       own     -       readonly=initial_points,points,tier,birthday,store,channel,joined_at,account
+    members          pos           -       -       -       -
     cards            admin         all     all     all     all
     cards            store_manager all     all     all     -
     cards            store_staff   all     all     all     -
     cards            member        own     -       -       -
+    cards            pos           -       -       -       -
     top_ups          admin         all     all     all     all
     top_ups          store_manager store   store   -       -
     top_ups          store_staff   store   store   -       -
     top_ups          member        own     -       -       -
+    top_ups          pos           -       -       -       -
+    card_ledger      admin         all     all     -       -
+    card_ledger      store_manager all     -       -       -
+    card_ledger      store_staff   all     -       -       -
+    card_ledger      member        own     -       -       -
+    card_ledger      pos           -       -       -       -
+    points_ledger    admin         all     all     -       -
+    points_ledger    store_manager all     all     -       -
+    points_ledger    store_staff   all     -       -       -
+    points_ledger    member        own     -       -       -
+    points_ledger    pos           -       -       -       -
     consumptions     admin         all     all     all     all
     consumptions     store_manager store   store   -       -
     consumptions     store_staff   store   store   -       -
     consumptions     member        own     -       -       -
+    consumptions     pos           -       -       -       -
     coupons          admin         all     all     all     all
     coupons          store_manager all     all     all     -
     coupons          store_staff   all     -       all     -       readonly=member,kind,discount_rate,issued_on,expires_on
     coupons          member        own     -       -       -
+    coupons          pos           -       -       -       -
     """,
 }
 ACTIONS = ("read", "create", "update", "delete")
@@ -172,6 +195,7 @@ PEOPLE = {
     "c_staff": ("membership-card", "store_staff"),
     "c_lily": ("membership-card", "member"),
     "c_lucy": ("membership-card", "member"),
+    "c_till": ("membership-card", "pos"),
 }
 ACTOR = {}
 for _user, _key in PEOPLE.items():
@@ -189,11 +213,14 @@ HARMLESS = {
     ("loyalty", "check_ins"): ("points", 11),
     ("loyalty", "tasks"): ("name", "改名的任务"),
     ("loyalty", "task_progress"): ("count", 7),
+    ("loyalty", "lottery_draws"): ("points_won", 7),
     ("membership-card", "stores"): ("address", "深南大道100号"),
     ("membership-card", "staff"): ("name", "改名的员工"),
     ("membership-card", "members"): ("name", "改名的会员"),
     ("membership-card", "cards"): ("status", "lost"),
     ("membership-card", "top_ups"): ("payment_method", "cash"),
+    ("membership-card", "card_ledger"): ("reference", "人工备注"),
+    ("membership-card", "points_ledger"): ("reference", "人工备注"),
     ("membership-card", "consumptions"): ("payment_method", "cash"),
     ("membership-card", "coupons"): ("status", "used"),
 }
@@ -273,18 +300,39 @@ class World:
         return rec
 
     def remove(self, app, table, record_id) -> None:
-        """Delete a record a test made. A ledger entry cannot be deleted through the record service
-        (append-only): the test takes it back with raw SQL, with its lots and its effect on the balance."""
+        """Delete a record a test made, and the ledger entries its rules posted on the way (a top-up's
+        credit and its reversal), newest first, so the next test finds the fixture's rows only."""
         form = self.platform.apps[app].form
-        led = form.tables[table].ledger
-        if led is None:
+        if form.tables[table].ledger is None:
             self.records(app).delete(table, record_id)
-            return
+        else:
+            self._take_back(form, table, record_id)
+        self.drop_rule_entries(app)
+
+    def drop_rule_entries(self, app) -> None:
+        form = self.platform.apps[app].form
+        for name, t in form.tables.items():
+            if t.ledger is not None:
+                known = {r.id for r in self.rows[app].get(name, [])}
+                with form.engine.connect() as conn:
+                    ids = conn.execute(sa.select(form.sql[name].c.id)).scalars().all()
+                for entry_id in sorted(set(ids) - known, reverse=True):
+                    self._take_back(form, name, entry_id)
+
+    @staticmethod
+    def _take_back(form, table, record_id) -> None:
+        """A ledger entry cannot be deleted through the record service (append-only): the test takes
+        it back with raw SQL, with its lots and its effect on the balance."""
+        led = form.tables[table].ledger
         entries, lots, acc = form.sql[table], form.sql.lots[table], form.sql[led.account_table]
         with form.engine.begin() as conn:
             entry = conn.execute(sa.select(entries).where(entries.c.id == record_id)).mappings().one()
             assert not conn.execute(sa.select(lots).where(lots.c.lot_id == record_id,
                                                           lots.c.entry_id != record_id)).first()
+            for lot_id, amount in conn.execute(sa.select(lots.c.lot_id, lots.c.amount)
+                                               .where(lots.c.entry_id == record_id, lots.c.lot_id != record_id)):
+                conn.execute(entries.update().where(entries.c.id == lot_id)     # a debit's lots get back what it took
+                             .values(ledger_remaining=entries.c.ledger_remaining + amount))
             conn.execute(lots.delete().where(lots.c.entry_id == record_id))
             conn.execute(entries.delete().where(entries.c.id == record_id))
             conn.execute(acc.update().where(acc.c.id == entry[led.account])
@@ -359,6 +407,7 @@ class World:
                 "tasks": {"name": f"任务{n}", "kind": "newcomer", "action": "order", "reward_points": 5,
                           "active": inside},
                 "task_progress": {"member": member, "task": self.task_on},
+                "lottery_draws": {"member": member, "cost": 20, "prize": "none"},
             }[table]
         else:
             values = {
@@ -367,7 +416,10 @@ class World:
                 "members": {"name": f"新会员{n}", "phone": f"1370000{n:04d}"},
                 "cards": {"member": member},
                 "top_ups": {"card": self.card_of[member], "amount": "100.00", "store": store},
-                "consumptions": {"member": member, "amount": "20.00", "store": store},
+                "card_ledger": {"card": self.card_of[member], "amount": "5.00", "reason": "adjustment"},
+                "points_ledger": {"member": member, "change": 5, "reason": "adjustment"},
+                "consumptions": {"member": member, "card": self.card_of[member], "amount": "20.00", "store": store,
+                                 "payment_method": "cash"},
                 "coupons": {"member": member},
             }[table]
         if table == "members":
@@ -424,7 +476,8 @@ def _loyalty_data(w: World):
         w.owner_of_member[(app, m["id"])] = user
         if user:
             w.member_of[user] = m["id"]
-    w.product_on = w.add(app, "products", {"name": "保温杯", "points_cost": 500, "stock": 10, "active": True},
+    # stock for every test's redemption (L6 takes one from stock each time; a test's is not put back)
+    w.product_on = w.add(app, "products", {"name": "保温杯", "points_cost": 500, "stock": 1000, "active": True},
                          active=True)["id"]
     w.product_off = w.add(app, "products", {"name": "旧款雨伞", "points_cost": 300, "active": False},
                           active=False)["id"]
@@ -433,14 +486,23 @@ def _loyalty_data(w: World):
     w.add(app, "tasks", {"name": "十月挑战", "kind": "monthly", "action": "check_in", "reward_points": 20,
                          "active": False}, active=False)
     for i, (member, user) in enumerate(members):
-        w.add(app, "points_ledger", {"member": member, "change": 100, "reason": "register", "balance_after": 100},
+        # 1,000 points: the redemption below takes 500 (L6), a test's redemption 500 more
+        w.add(app, "points_ledger", {"member": member, "change": 1000, "reason": "register", "balance_after": 1000},
               owner=user)
         w.add(app, "orders", {"order_no": f"O-{i + 1:04d}", "member": member, "amount": "88.00", "status": "paid",
                               "store": ("南山店", "福田店")[i % 2]}, owner=user)
         w.add(app, "coupons", {"member": member, "face_value": "10.00", "points_cost": 100}, owner=user)
         w.add(app, "check_ins", {"member": member}, owner=user)
-        w.add(app, "redemptions", {"member": member, "product": w.product_on, "points_cost": 500}, owner=user)
+        red = w.add(app, "redemptions", {"member": member, "product": w.product_on, "points_cost": 500}, owner=user)
+        w.rows[app]["points_ledger"].append(Row(_entry_by_key(w, f"redemption-{red['id']}"), user))  # its debit (L6)
         w.add(app, "task_progress", {"member": member, "task": w.task_on, "count": 1}, owner=user)
+        w.add(app, "lottery_draws", {"member": member, "cost": 20, "prize": "none"}, owner=user)
+
+
+def _entry_by_key(w: World, key: str) -> int:
+    entries = w.platform.apps["loyalty"].form.sql["points_ledger"]
+    with w.platform.engine.connect() as conn:
+        return conn.execute(sa.select(entries.c.id).where(entries.c.ledger_key == key)).scalar_one()
 
 
 def _card_data(w: World):
@@ -471,8 +533,16 @@ def _card_data(w: World):
         member = members[user]
         w.add(app, "top_ups", {"card": w.card_of[member], "amount": amount, "store": s[store]}, owner=user,
               store=store)
-        w.add(app, "consumptions", {"member": member, "card": w.card_of[member], "amount": amount[:-4] + "5.50",
-                                    "store": s[store]}, owner=user, store=store)
+        w.add(app, "consumptions", {"member": member, "card": w.card_of[member], "amount": amount[:-5] + "5.50",
+                                    "store": s[store]}, owner=user, store=store)      # paid from the card
+    # the ledgers' entries are the rules' (opening points, top-ups, payments, points for consumption)
+    owner_of_card = {card: w.owner_of_member[(app, m)] for m, card in w.card_of.items()}
+    for table, owner_of in (("card_ledger", lambda e: owner_of_card[e["card"]]),
+                            ("points_ledger", lambda e: w.owner_of_member[(app, e["member"])])):
+        sql = w.platform.apps[app].form.sql[table]
+        with w.platform.engine.connect() as conn:
+            for e in conn.execute(sa.select(sql)).mappings():
+                w.rows[app].setdefault(table, []).append(Row(e["id"], owner_of(e)))
 
 
 def _user(e: Expect) -> str:
@@ -612,6 +682,7 @@ def test_api_delete(world, e):
         if world.admits(e.delete, user, meta):
             assert resp.status_code == 204
             assert world.count(e.app, e.table) == len(world.rows[e.app][e.table])
+            world.drop_rule_entries(e.app)
         else:
             world.remove(e.app, e.table, rec["id"])
             assert resp.status_code == (403 if world.admits(e.read, user, meta) else 404)
@@ -717,7 +788,8 @@ def test_app_home_offers_only_readable_tables_with_their_counts(world, app, role
     resp = client.get(f"/{app}/")
     assert resp.status_code == 200
     page = resp.get_data(as_text=True)
-    cards = dict(re.findall(rf'href="/{re.escape(app)}/(\w+)/">.*?<p class="count">([^<]*)</p>', page, re.S))
+    cards = dict(re.findall(rf'class="card card-link" href="/{re.escape(app)}/(\w+)/">.*?<p class="count">([^<]*)</p>',
+                            page, re.S))
     readable = {e.table: e for e in EXPECTATIONS if e.app == app and e.role == role and e.read}
     assert set(cards) == set(readable)
     for table, e in readable.items():

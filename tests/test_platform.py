@@ -47,7 +47,7 @@ def test_auto_number_lookup_and_rollup(make_platform):
     yy = dt.datetime.now(dt.timezone.utc).astimezone(card_app.form.timezone).strftime("%y")
     assert c1["card_no"] == f"8{yy}00000001" and c2["card_no"] == f"8{yy}00000002"
     assert c1["member_phone"] == "+8613912345678"           # lookup through the link
-    rec.create("consumptions", {"member": m["id"], "amount": "99.50"})
-    rec.create("consumptions", {"member": m["id"], "amount": "0.50"})
+    rec.create("consumptions", {"member": m["id"], "amount": "99.50", "payment_method": "cash"})
+    rec.create("consumptions", {"member": m["id"], "amount": "0.50", "payment_method": "wechat"})
     assert rec.get("members", m["id"])["total_spent"] == Decimal("100.00")  # rollup
     assert store["region"] == "广东省/深圳市/南山区"

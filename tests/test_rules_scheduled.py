@@ -1,5 +1,6 @@
 """Scheduled rules: cron rules, daily rules over the records a `where` admits, the jobs the scheduler
 gets from them, and a rule that keeps failing being held back."""
+import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -8,6 +9,9 @@ import sqlalchemy as sa
 
 from engines.rules.jobs import scheduler_jobs
 from engines.rules.scheduled import FAILURE_LIMIT, run_scheduled
+from runtime.auth import create_user
+from runtime.webapp import create_app
+from tests.conftest import sign_in, submit
 
 APP = """
 app: club
@@ -83,6 +87,39 @@ def test_a_rule_failing_again_and_again_is_held_back(club):
     with platform.engine.connect() as conn:
         outcomes = conn.execute(sa.select(t.c.outcome, t.c.error).where(t.c.rule == "always_fails")).all()
     assert len(outcomes) == FAILURE_LIMIT and all(o == "failed" and "always_fails" in e for o, e in outcomes)
+
+
+def test_a_held_back_rule_is_flagged_for_admins_and_can_be_resumed(club):
+    platform, inst = club
+    rule = next(x for x in inst.app.rules if x.name == "always_fails")
+    for _ in range(FAILURE_LIMIT):
+        run_scheduled(inst, rule)
+    assert run_scheduled(inst, rule)["skipped"] == 1
+    create_user(platform, "boss", "long enough pw", is_admin=True)
+    app = create_app(platform)
+    app.config["TESTING"] = True
+    admin = app.test_client()
+    sign_in(admin, "boss", "long enough pw")
+    page = admin.get("/_admin/rules?outcome=ok").get_data(as_text=True)   # flagged whatever the filter
+    assert 'role="alert"' in page and "club · always_fails" in page and "int()" in page
+    resp = submit(admin, "/_admin/rules/resume", {"app": "club", "rule": "always_fails"}, form_url="/_admin/rules")
+    assert resp.status_code == 303
+    assert "always_fails" in admin.get("/_admin/rules").get_data(as_text=True)           # the flash says so
+    assert "club · always_fails</strong>" not in admin.get("/_admin/rules").get_data(as_text=True)
+    assert run_scheduled(inst, rule)["failed"] == 1          # runs again (and fails: 1 of 5 so far)
+
+
+def test_a_held_back_rule_runs_again_once_its_definition_changes(club):
+    platform, inst = club
+    rule = next(x for x in inst.app.rules if x.name == "always_fails")
+    for _ in range(FAILURE_LIMIT + 1):
+        run_scheduled(inst, rule)
+    assert run_scheduled(inst, rule)["skipped"] == 1
+    edited = dataclasses.replace(rule, fingerprint="the definition was edited")
+    assert run_scheduled(inst, edited) == {"ran": 0, "failed": 1, "skipped": 0}
+    for _ in range(FAILURE_LIMIT - 1):          # the old failures do not count against the new definition
+        assert run_scheduled(inst, edited)["failed"] == 1
+    assert run_scheduled(inst, edited)["skipped"] == 1
 
 
 def test_the_scheduler_gets_one_job_per_scheduled_rule_in_the_apps_zone(club):

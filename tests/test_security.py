@@ -61,6 +61,20 @@ def test_session_api_writes_need_the_csrf_header(browser, platform):
     assert browser.post("/api/shop/members", json={"name": "x"}, headers={"X-CSRFToken": token}).status_code == 201
 
 
+def test_token_writes_need_no_csrf_on_any_api_route_and_sessions_always_do(app, browser, platform):
+    """Every /api/ route, whichever blueprint serves it (records, rule buttons, external events)."""
+    token = create_token(platform, "erp", "shop", "clerk")
+    erp = app.test_client()
+    made = erp.post("/api/shop/members", json={"name": "y"}, headers={"Authorization": f"Bearer {token}"})
+    assert made.status_code == 201
+    assert erp.post(f"/api/shop/members/{made.get_json()['id']}/actions/nope",
+                    headers={"Authorization": f"Bearer {token}"}).status_code == 404     # reached the view
+    r = browser.post(f"/api/shop/members/{made.get_json()['id']}/actions/nope")
+    assert r.status_code == 400 and r.get_json()["error"]["code"] == "csrf_failed"
+    r = browser.post("/api/shop/events/nope", json={})
+    assert r.status_code == 400 and r.get_json()["error"]["code"] == "csrf_failed"
+
+
 def test_api_without_credentials_is_401_json(app):
     c = app.test_client()
     for method, url in (("get", "/api/shop/members"), ("post", "/api/shop/members"), ("get", "/api/nope/x")):

@@ -20,16 +20,25 @@ class EvalContext:
     connection: the SQLAlchemy connection data functions and links read through.
     timezone: for today() and now(); defaults to the app's zone, else Asia/Shanghai.
     rng: a random.Random for random_choice (seed it in tests); a fresh unseeded one otherwise.
+    rows: optional rows(table, ids) -> the rows (column -> value) among ids, for link targets: the
+    record service's Writer passes its own, which serves rows its unit of work has already read.
     """
 
     def __init__(self, form=None, connection=None, timezone: dt.tzinfo | str | None = None,
-                 rng: random.Random | None = None):
-        self.form, self.connection = form, connection
+                 rng: random.Random | None = None, rows=None):
+        self.form, self.connection, self.rows = form, connection, rows
         zone = timezone or getattr(form, "timezone", None) or DEFAULT_ZONE
         self.timezone = ZoneInfo(zone) if isinstance(zone, str) else zone
-        self.random = rng if rng is not None else random.Random()
+        self._random = rng
         self.cache = RecordCache(self)
         self.functions = bound(self)
+
+    @property
+    def random(self) -> random.Random:
+        """Made on first use: seeding a Random costs more than most evaluations that never draw."""
+        if self._random is None:
+            self._random = random.Random()
+        return self._random
 
     def need_connection(self, what: str):
         if self.connection is None:

@@ -64,19 +64,41 @@ def _column(ctx, fn, table, sql, name):
     return sql.c[name]
 
 
-def _where(ctx, fn, table, sql, conditions):
-    """field=value conditions as bound-parameter comparisons; a list value means 'one of'."""
+def bind_where(ctx, fn, table, sql, conditions) -> tuple[tuple, dict]:
+    """field=value conditions as (shape, parameters): the shape names each condition's column and
+    kind ('eq', 'null', 'in': a list value means 'one of'), so that one statement per shape is built
+    and kept (where_clauses), and each call only binds its values."""
     fields = ctx.form.tables[table].fields
+    shape, params = [], {}
+    for i, (name, value) in enumerate(conditions.items()):
+        _column(ctx, fn, table, sql, name)
+        if isinstance(value, (list, tuple, set)):
+            shape.append((name, "in"))
+            params[f"w{i}"] = [v for v in (_db(ctx, fields.get(name), x) for x in value) if v is not None]
+            continue
+        item = _db(ctx, fields.get(name), value)
+        shape.append((name, "null" if item is None else "eq"))
+        if item is not None:
+            params[f"w{i}"] = item
+    return tuple(shape), params
+
+
+def where_clauses(sql, shape) -> list:
     out = []
-    for name, value in conditions.items():
-        col = _column(ctx, fn, table, sql, name)
-        values = value if isinstance(value, (list, tuple, set)) else None
-        items = [_db(ctx, fields.get(name), v) for v in (values if values is not None else [value])]
-        if values is not None:
-            out.append(col.in_([v for v in items if v is not None]))
+    for i, (name, kind) in enumerate(shape):
+        col = sql.c[name]
+        if kind == "in":
+            out.append(col.in_(sa.bindparam(f"w{i}", expanding=True)))
         else:
-            out.append(col.is_(None) if items[0] is None else col == items[0])
+            out.append(col.is_(None) if kind == "null" else col == sa.bindparam(f"w{i}", type_=col.type))
     return out
+
+
+def _run(ctx, fn, table, sql, conditions, what, build):
+    """Execute the statement `build(where clauses)` for this shape of conditions, built once per app."""
+    shape, params = bind_where(ctx, fn, table, sql, conditions)
+    stmt = ctx.form.statements.custom(("data", fn, table, what, shape), lambda: build(where_clauses(sql, shape)))
+    return ctx.need_connection(f"{fn}()").execute(stmt, params)
 
 
 def _db(ctx, f, value):
@@ -84,8 +106,11 @@ def _db(ctx, f, value):
         value = link_id(value)
     if f is None or value is None:
         return value
+    ftype = ctx.form.ftype(f)
+    if isinstance(value, str):
+        value = ftype.match_value(f, value)
     try:
-        return ctx.form.ftype(f).to_db(f, value)
+        return ftype.to_db(f, value)
     except (TypeError, ValueError) as exc:
         raise ExpressionError(f"{f.name}: {exc}") from None
 
@@ -95,8 +120,8 @@ def lookup(ctx, table, get=None, **conditions):
     (lowest id), or None when none matches. Without `get`, the record itself (lookup(...).tier)."""
     sql = _table(ctx, "lookup", table)
     col = sql.c.id if get is None else _column(ctx, "lookup", table, sql, get)
-    stmt = sa.select(col).where(*_where(ctx, "lookup", table, sql, conditions)).order_by(sql.c.id).limit(1)
-    value = ctx.need_connection("lookup()").execute(stmt).scalar()
+    value = _run(ctx, "lookup", table, sql, conditions, col.key,
+                 lambda where: sa.select(col).where(*where).order_by(sql.c.id).limit(1)).scalar()
     if value is None:
         return None
     if get is None:
@@ -111,8 +136,8 @@ def count(ctx, table, **conditions):
     """count('table', field=value, ...): how many records match, e.g.
     count('check_ins', member=record.member, day=today())."""
     sql = _table(ctx, "count", table)
-    stmt = sa.select(sa.func.count()).select_from(sql).where(*_where(ctx, "count", table, sql, conditions))
-    return ctx.need_connection("count()").execute(stmt).scalar() or 0
+    return _run(ctx, "count", table, sql, conditions, None,
+                lambda where: sa.select(sa.func.count()).select_from(sql).where(*where)).scalar() or 0
 
 
 def sum_(ctx, table, field, **conditions):
@@ -120,8 +145,8 @@ def sum_(ctx, table, field, **conditions):
     (0 when none match), e.g. sum('orders', 'amount', member=record.member, status='completed')."""
     sql = _table(ctx, "sum", table)
     col = _column(ctx, "sum", table, sql, field)
-    stmt = sa.select(sa.func.coalesce(sa.func.sum(col), 0)).where(*_where(ctx, "sum", table, sql, conditions))
-    value = ctx.need_connection("sum()").execute(stmt).scalar()
+    value = _run(ctx, "sum", table, sql, conditions, col.key,
+                 lambda where: sa.select(sa.func.coalesce(sa.func.sum(col), 0)).where(*where)).scalar()
     f = ctx.form.tables[table].fields.get(field)
     return ctx.form.ftype(f).from_db(f, value) if f is not None and value is not None else value
 
@@ -129,5 +154,5 @@ def sum_(ctx, table, field, **conditions):
 def exists(ctx, table, **conditions):
     """exists('table', field=value, ...): whether at least one record matches."""
     sql = _table(ctx, "exists", table)
-    stmt = sa.select(sql.c.id).where(*_where(ctx, "exists", table, sql, conditions)).limit(1)
-    return ctx.need_connection("exists()").execute(stmt).first() is not None
+    return _run(ctx, "exists", table, sql, conditions, None,
+                lambda where: sa.select(sql.c.id).where(*where).limit(1)).first() is not None

@@ -39,10 +39,14 @@ def bound(ctx) -> MappingProxyType:
     return MappingProxyType({
         **PURE,
         "today": partial(dates.today, ctx.timezone), "now": partial(dates.now, ctx.timezone),
-        "random_choice": partial(num.random_choice, ctx.random),
+        "random_choice": partial(_random_choice, ctx),
         "lookup": partial(data.lookup, ctx), "count": partial(data.count, ctx),
         "sum": partial(data.sum_, ctx), "exists": partial(data.exists, ctx),
     })
+
+
+def _random_choice(ctx, options, weights=None):
+    return num.random_choice(ctx.random, options, weights)
 
 
 def _no_context(name):

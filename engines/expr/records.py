@@ -152,7 +152,9 @@ class RecordCache:
         loaded = self._loaded[table]
         for rid in ids:
             loaded[rid] = None
-        for row in conn.execute(sa.select(sql).where(sql.c.id.in_(ids))).mappings():
+        rows = self._ctx.rows(table, ids) if self._ctx.rows is not None else \
+            conn.execute(sa.select(sql).where(sql.c.id.in_(ids))).mappings()
+        for row in rows:
             values = dict(row)
             for name, value in row.items():
                 f = fields.get(name)

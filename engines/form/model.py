@@ -75,6 +75,7 @@ class Ledger:
     overdraft: bool = False           # whether a debit may take the balance below zero
     balance_after: str | None = None  # optional field of the entry noting the balance it left
     expiry_entry: Mapping[str, Any] = dc_field(default_factory=lambda: EMPTY)  # field values of the entries the expiry job writes
+    available: str | None = None      # date/datetime field: a credit dated later is pending until then
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,10 @@ def pages_blueprint() -> Blueprint:
         tables = _readable(inst)
         with inst.form.engine.connect() as conn:
             counts = {t.name: _count(inst.form, conn, t.name, access) for t in tables}
-        return render_template("tessera/app.html", app_name=app_name, inst=inst, tables=tables, counts=counts)
+        # other engines' pages of this app the person may open (dashboards): (href, label) pairs
+        links = [link for provide in current_app.extensions.get("tessera.app_links", ()) for link in provide(inst)]
+        return render_template("tessera/app.html", app_name=app_name, inst=inst, tables=tables, counts=counts,
+                               links=links)
 
     @bp.get("/<app_name>/<table>/")
     def list_records(app_name, table):

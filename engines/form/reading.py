@@ -20,11 +20,9 @@ def decode_row(form, t, row) -> dict:
     for k in ("created_at", "updated_at"):
         if record[k] is not None and record[k].tzinfo is None:
             record[k] = record[k].replace(tzinfo=dt.timezone.utc)
-    for name, f in t.fields.items():
-        ftype = form.ftype(f)
-        if ftype.stored and not ftype.join_table:
-            value = row[name]
-            record[name] = None if value is None else ftype.from_db(f, value)
+    for name, f, ftype in form.decoders[t.name]:
+        value = row[name]
+        record[name] = value if value is None or ftype is None else ftype.from_db(f, value)
     return record
 
 

@@ -11,19 +11,20 @@ from typing import Any, Mapping
 
 import sqlalchemy as sa
 
-from engines.common.labels import Label, msg
+from engines.common.labels import msg
 from engines.form.access import forbidden
 from engines.form.errors import Conflict, NotFound, RecordError, ValidationFailed
 from engines.form.events import After, RecordEvent
-from engines.form.fields import FieldError
-from engines.form.ledger.definition import balance_fields
-from engines.form.ledger.post import append_only, apply_entry, entry_columns
-from engines.form.reading import decode_row, load_join_values, scoped
+from engines.form.ledger.post import append_only, entry_columns, insert_entry
+from engines.form.reading import load_join_values
+from engines.form.record_reads import not_found, read_row, record_of, rows_for
 from engines.form.runtime import FormApp
+from engines.form.statements import RID
 from engines.form.system import next_sequence
+from engines.form.unit import UnitState
+from engines.form.validation import clean_values
 
 MAX_CASCADE_DEPTH = 8
-_MISSING = object()
 
 
 class RecordService:
@@ -39,8 +40,11 @@ class RecordService:
         deliveries after the commit, run-log entries of a failed rule after the rollback."""
         after = After()
         try:
-            with self.form.engine.execution_options(tessera_write=True).begin() as conn:
-                yield Writer(self.form, conn, actor, source, access=access, after=after)
+            with self.form.write_engine.begin() as conn:
+                writer = Writer(self.form, conn, actor, source, access=access, after=after,
+                                unit=UnitState(flush_at_commit=True))
+                yield writer
+                writer.unit.flush(conn, self.form.statements)   # buffered audit and run-log rows, before the commit
         except BaseException as exc:
             after.rolled_back(exc)
             raise
@@ -90,10 +94,11 @@ def _for_person(w, table, record):
 class Writer:
     """Writes inside one transaction; subscribers get the same writer to cascade their writes."""
 
-    def __init__(self, form: FormApp, conn, actor, source, depth: int = 0, access=None, after=None):
+    def __init__(self, form: FormApp, conn, actor, source, depth: int = 0, access=None, after=None, unit=None):
         self.form, self.conn, self.actor, self.source, self.depth = form, conn, actor, source, depth
         self.access = access
         self.after = after if after is not None else After()
+        self.unit = unit if unit is not None else UnitState()
         self.writes = 0
 
     # -- public --------------------------------------------------------------------------
@@ -109,22 +114,18 @@ class Writer:
         self._compute_formulas(t, clean)
         row = {**{k: self._to_db(t, k, v) for k, v in clean.items()},
                "created_at": now, "updated_at": now, "created_by": self.actor, "updated_by": self.actor}
-        if t.ledger is not None:        # every create of an entry is a post, whoever makes it
+        if t.ledger is None:
+            new_id = self._written(t, self._guarded(t, row), lambda: self._insert(t, row))
+        else:       # every create of an entry is a post, whoever makes it: balance, entry, lots
             row.update(entry_columns(t, clean, ledger or {}))
-        sql = self.form.sql[table]
-        try:
-            with self.conn.begin_nested():
-                new_id = self.conn.execute(sql.insert().values(**row)).inserted_primary_key[0]
-        except sa.exc.IntegrityError as exc:
-            raise self._integrity(t, exc) from None
+            new_id = insert_entry(self, t, clean, ledger or {}, row)
+        self.unit.wrote(self.form, table)
         self._write_joins(t, new_id, joins)
         self._check_result(t, new_id, "create")       # `own`: the new record must be theirs
-        if t.ledger is not None:
-            apply_entry(self, t, new_id, clean, ledger or {})
         record = self.get(table, new_id)
         if self._emit("created", t, new_id, None, record, frozenset(clean) | frozenset(joins)):
             record = self.get(table, new_id)        # as the rules left it
-        return record
+        return self._done(record)
 
     def update(self, table: str, record_id: int, values: Mapping[str, Any]) -> dict:
         t = self._table(table)
@@ -143,18 +144,13 @@ class Writer:
             return old
         row = {k: self._to_db(t, k, clean[k]) for k in changed if k not in joins}
         row.update(updated_at=_utcnow(), updated_by=self.actor)
-        sql = self.form.sql[table]
-        try:
-            with self.conn.begin_nested():
-                self.conn.execute(sql.update().where(sql.c.id == record_id).values(**row))
-        except sa.exc.IntegrityError as exc:
-            raise self._integrity(t, exc) from None
+        self._written(t, self._guarded(t, row), lambda: self.write_row(t, record_id, row))
         self._write_joins(t, record_id, {k: v for k, v in joins.items() if k in changed}, replace=True)
         self._check_result(t, record_id, "update")    # and it may not be moved out of their reach
         record = self.get(table, record_id)
         if self._emit("updated", t, record_id, old, record, frozenset(changed)):
             record = self.get(table, record_id)     # as the rules left it
-        return record
+        return self._done(record)
 
     def delete(self, table: str, record_id: int) -> dict:
         t = self._table(table)
@@ -173,13 +169,15 @@ class Writer:
                                    f"无法删除：{label.zh} 中有 {n} 条记录关联到它"))
         sql = self.form.sql[table]
         self.conn.execute(sql.delete().where(sql.c.id == record_id))
+        self.unit.drop(table, record_id)
+        self.unit.wrote(self.form, table)
         self._emit("deleted", t, record_id, old, None, frozenset())
-        return old
+        return self._done(old)
 
     def child(self) -> "Writer":
         """A writer for the rules this write starts: same transaction, the system's permissions, and
         source "rule" (so the audit log tells a rule's writes from the person's)."""
-        return Writer(self.form, self.conn, self.actor, "rule", self.depth + 1, after=self.after)
+        return Writer(self.form, self.conn, self.actor, "rule", self.depth + 1, after=self.after, unit=self.unit)
 
     def validate(self, table: str, values: Mapping[str, Any]) -> None:
         """Check `values` as `create` would (every field error at once), writing nothing."""
@@ -191,17 +189,30 @@ class Writer:
         return self.get(table, record_id)
 
     def get(self, table: str, record_id: int, lock: bool = False) -> dict:
+        """The record as this transaction has it: read once per unit of work (engines/form/unit.py)."""
         t = self._table(table)
-        sql = self.form.sql[table]
-        stmt = sa.select(sql).where(sql.c.id == record_id)
-        if lock:
-            stmt = stmt.with_for_update()
-        row = self.conn.execute(stmt).mappings().first()
-        if row is None:
-            raise _not_found(t, record_id)
-        record = decode_row(self.form, t, row)
-        load_join_values(self.form, self.conn, t, [record])
-        return record
+        return record_of(self, t, read_row(self, t, record_id, lock))
+
+    def rows(self, table: str, ids) -> list[dict]:
+        """Rows (as the database returns them) of `table` among `ids`: what expressions following
+        links read, through the same per-unit-of-work cache as `get`."""
+        return rows_for(self, table, ids)
+
+    def write_row(self, t, record_id, values: Mapping[str, Any]) -> dict:
+        """UPDATE one row with column values (no validation: the caller's business) and keep the row
+        it leaves for later reads."""
+        stmt = self.form.statements.update_row(t.name)
+        result = self.conn.execute(stmt, {**values, RID: record_id})
+        self.unit.wrote(self.form, t.name, values)
+        if not self.form.statements.returning("update"):
+            self.unit.drop(t.name, record_id)
+            return read_row(self, t, record_id, lock=True)
+        return self.unit.keep(t.name, dict(result.mappings().one()), locked=True)
+
+    def defer_insert(self, table: sa.Table, row: dict) -> None:
+        """A row (audit, run log) inserted with the others of its table before the commit, in this
+        transaction: a write refused or rolled back leaves none of them."""
+        self.unit.defer_insert(table, row)
 
     # -- permissions -----------------------------------------------------------------------
     def _check_scope(self, t, record_id, action):
@@ -212,7 +223,7 @@ class Writer:
         if action != "create":
             self.access.require(t.name, "read")
             if not self._in_rows(t, record_id, "read"):
-                raise _not_found(t, record_id)
+                raise not_found(t, record_id)
         if action != "read":
             self._check_result(t, record_id, action)
 
@@ -239,85 +250,42 @@ class Writer:
 
     def _clean(self, t, values, old):
         """Coerce and validate the input; return (column values, multi_link values)."""
-        if not isinstance(values, Mapping):
-            raise RecordError(msg("expected an object of field values", "需要字段值对象"))
-        errors: dict[str, Label] = {}
-        for key in values:
-            if key not in t.fields:
-                errors[key] = msg("unknown field", "没有这个字段")
-        clean, joins = {}, {}
-        creating = old is None
-        hidden = self.access.hidden(t.name) if self.access is not None else frozenset()
-        locked = self.access.readonly(t.name, "create" if creating else "update") if self.access is not None \
-            else frozenset()
-        balances = {f: led for (acc, f), led in balance_fields(self.form.tables).items() if acc == t.name}
-        for key in values:
-            if key in hidden:
-                errors[key] = msg("unknown field", "没有这个字段")
-        for name, f in t.fields.items():
-            ftype = self.form.ftype(f)
-            raw = values.get(name, _MISSING)
-            if name in hidden:
-                raw = _MISSING
-            if ftype.computed or not ftype.stored:
-                if raw is not _MISSING and raw not in (None, ""):
-                    errors[name] = msg("is computed and cannot be set", "由系统计算，不能填写")
-                continue
-            if raw is _MISSING and not creating:
-                continue
-            try:
-                value = ftype.default_value(f) if raw is _MISSING else ftype.coerce(f, raw)
-                if not creating and f.readonly and self.source in ("page", "api") and value != old.get(name):
-                    raise FieldError(msg("is read-only", "只读，不能修改"))
-                if name in balances and raw is not _MISSING and \
-                        value != (ftype.default_value(f) if creating else old.get(name)):
-                    raise FieldError(msg(f"changes only through the ledger '{balances[name]}'",
-                                         f"只能通过账本 {balances[name]} 变动"))
-                if name in locked and raw is not _MISSING and \
-                        value != (ftype.default_value(f) if creating else old.get(name)):
-                    raise FieldError(msg("you may not set this field", "你没有权限填写此字段"))
-                if value is None or value == []:
-                    if f.required:
-                        raise FieldError(msg("is required", "必填"))
-                else:
-                    ftype.validate(f, value)
-            except FieldError as exc:
-                errors[name] = exc.message
-                continue
-            (joins if ftype.join_table else clean)[name] = value
-        if not errors:
-            self._check_references(t, clean, joins, errors)
-            self._check_unique(t, clean, None if creating else old["id"], errors)
-        if errors:
-            only_conflicts = all(e.en.startswith("is already used") for e in errors.values())
-            raise ValidationFailed(errors, status=409 if only_conflicts else 422)
-        return clean, joins
+        return clean_values(self, t, values, old)
 
-    def _check_references(self, t, clean, joins, errors):
-        for name, f in t.fields.items():
-            ids = ([clean.get(name)] if f.type == "link" else joins.get(name) if f.type == "multi_link" else None)
-            ids = [i for i in (ids or []) if i is not None]
-            if not ids:
-                continue
-            target = self.form.sql[f.table]
-            # a person may link only records they may read: the others are "not there" for them
-            stmt = scoped(sa.select(target.c.id).where(target.c.id.in_(ids)), self.access, f.table)
-            found = set(self.conn.execute(stmt).scalars())
-            missing = [i for i in ids if i not in found]
-            if missing:
-                label = self.form.table(f.table).label
-                errors[name] = msg(f"no record {missing[0]} in '{label.en}'", f"{label.zh} 中没有编号为 {missing[0]} 的记录")
+    def _guarded(self, t, columns, keyed: bool = False) -> bool:
+        """Whether a write needs a savepoint: only where a constraint may refuse it on PostgreSQL, which
+        aborts the whole transaction at an error (the caller may go on: a ledger key taken by a
+        concurrent post). SQLite undoes just the failed statement."""
+        if self.conn.dialect.name == "sqlite":
+            return False
+        if keyed:
+            return True
+        fields = t.fields
+        return any(c in fields and (fields[c].unique or fields[c].type == "link") for c in columns)
 
-    def _check_unique(self, t, clean, record_id, errors):
-        sql = self.form.sql[t.name]
-        for name, f in t.fields.items():
-            if not f.unique or clean.get(name) is None:
-                continue
-            stmt = sa.select(sql.c.id).where(sql.c[name] == self._to_db(t, name, clean[name])).limit(1)
-            if record_id is not None:
-                stmt = stmt.where(sql.c.id != record_id)
-            if self.conn.execute(stmt).first():
-                errors[name] = msg("is already used by another record", "已被其他记录使用")
+    def _written(self, t, guarded, write):
+        """Run `write` (in a savepoint when `guarded`); a constraint's refusal as a RecordError."""
+        try:
+            if not guarded:
+                return write()
+            with self.conn.begin_nested():
+                return write()
+        except sa.exc.IntegrityError as exc:
+            self.unit.forget()          # rows kept since the savepoint may have been undone with it
+            raise self._integrity(t, exc) from None
+
+    def _insert(self, t, row) -> int:
+        result = self.conn.execute(self.form.statements.insert_row(t.name), row)
+        if self.form.statements.returning("insert"):
+            return self.unit.keep(t.name, dict(result.mappings().one()), locked=True)["id"]
+        return result.inserted_primary_key[0]
+
+    def _done(self, record):
+        """The end of a write of the caller's: a writer outside `unit_of_work` writes its buffered
+        rows now (a unit of work writes them once, before its commit)."""
+        if self.depth == 0 and not self.unit.flush_at_commit:
+            self.unit.flush(self.conn, self.form.statements)
+        return record
 
     def _integrity(self, t, exc) -> RecordError:
         text = str(exc.orig).lower()
@@ -348,6 +316,7 @@ class Writer:
     def _write_joins(self, t, record_id, joins, replace=False):
         for name, ids in joins.items():
             jt = self.form.sql.joins[(t.name, name)]
+            self.unit.remember(t.name, (record_id, name), None)
             if replace:
                 self.conn.execute(jt.delete().where(jt.c.source_id == record_id))
             if ids:
@@ -368,10 +337,6 @@ class Writer:
         for sub in subs:
             sub(event, child)
         return child.writes > 0
-
-
-def _not_found(t, record_id) -> NotFound:
-    return NotFound(msg(f"no record {record_id} in '{t.label.en}'", f"{t.label.zh} 中没有编号为 {record_id} 的记录"))
 
 
 def _utcnow() -> dt.datetime:

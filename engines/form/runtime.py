@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Mapping
 from zoneinfo import ZoneInfo
 
@@ -9,8 +10,10 @@ import sqlalchemy as sa
 
 from engines.form.events import Subscribers
 from engines.form.fields import field_types
+from engines.form.fields.base import FieldType
 from engines.form.model import Table
 from engines.form.sql import SqlTables, build_sql_tables
+from engines.form.statements import Statements
 from engines.form.system import sequences_table
 
 
@@ -49,6 +52,51 @@ class FormApp:
                 link = t.fields[field.settings["link"]]
                 return self.tables[link.table].fields[field.settings["field"]]
         return field
+
+    # -- worked out once per app (the tables never change under a FormApp) ---------------------
+    @cached_property
+    def write_engine(self) -> sa.Engine:
+        """The engine for units of work (BEGIN IMMEDIATE on SQLite); made once: each
+        `execution_options` call builds a new proxy engine."""
+        return self.engine.execution_options(tessera_write=True)
+
+    @cached_property
+    def statements(self) -> Statements:
+        return Statements(self)
+
+    @cached_property
+    def rollup_sources(self) -> dict:
+        """source table -> [(owner table, rollup field, link column, measured column)]."""
+        out: dict = {}
+        for t in self.tables.values():
+            for f in t.fields.values():
+                if f.type == "rollup":
+                    out.setdefault(f.table, []).append((t.name, f.name, f.compiled, f.settings.get("field")))
+        return out
+
+    @cached_property
+    def computed_fields(self) -> dict:
+        """table -> its fields whose values are not in its row: multi_link ids, lookups, rollups."""
+        return {t.name: [f for f in t.fields.values()
+                         if f.type in ("lookup", "rollup") or self.ftype(f).join_table]
+                for t in self.tables.values()}
+
+    @cached_property
+    def decoders(self) -> dict:
+        """table -> [(name, field, its type, or None when its from_db returns the value as it is)]
+        for the fields kept in the table's own row: decode_row's loop, worked out once."""
+        return {t.name: [(n, f, None if type(self.ftype(f)).from_db is FieldType.from_db else self.ftype(f))
+                         for n, f in t.fields.items() if self.ftype(f).stored and not self.ftype(f).join_table]
+                for t in self.tables.values()}
+
+    @cached_property
+    def balances(self) -> dict:
+        """table -> {balance field: the ledger that owns it}."""
+        out: dict = {}
+        for t in self.tables.values():
+            if t.ledger is not None:
+                out.setdefault(t.ledger.account_table, {})[t.ledger.balance] = t.name
+        return out
 
     def links_to(self, table: str):
         """(table, field) pairs of link fields elsewhere that point at `table`: the related lists."""

@@ -60,7 +60,8 @@ def build_sql_tables(prefix: str, tables: Mapping[str, Table], metadata: sa.Meta
             extra_cols, extra_indexes = entry_columns(name, amount_type)
             cols += extra_cols
             indexes += extra_indexes
-        out[t.name] = sa.Table(name, metadata, *cols, *indexes)
+        # ids are never reused on SQLite either: rules key ledger entries and messages by record id
+        out[t.name] = sa.Table(name, metadata, *cols, *indexes, sqlite_autoincrement=True)
     for t in tables.values():
         for f in t.fields.values():
             if types[f.type].join_table:

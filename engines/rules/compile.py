@@ -1,6 +1,8 @@
 """Compile the `rules` section into frozen Rules, reporting every problem at its path."""
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Callable
 
@@ -44,6 +46,24 @@ class CompileContext:
         self.report(path, f"unknown role '{role}'{did_you_mean(str(role), self.roles)}")
         return False
 
+    def steps(self, raw, path) -> tuple[Step, ...]:
+        """Compile a list of steps (a rule's `do:`, or one nested in an action such as `for_each`).
+        A name bound with `as:` is visible to the steps after it in the same list."""
+        steps = []
+        for i, step in enumerate(raw):
+            keys = [k for k in step if k in ACTIONS]
+            if len(keys) != 1:
+                self.report(path + (i,), f"give exactly one action: one of {', '.join(sorted(ACTIONS))}")
+                continue
+            kind = keys[0]
+            when = self.expression(step["if"], path + (i, "if")) if "if" in step else None
+            action = ACTIONS[kind].compile(step[kind], self, path + (i, kind))
+            if action is not None:
+                steps.append(Step(kind=kind, action=action, bind=step.get("as"), path=path + (i,), condition=when))
+            if step.get("as"):
+                self.names = self.names + (step["as"],)
+        return tuple(steps)
+
     def expression(self, source, path):
         try:
             return compile_expression(source, self.scope(), tables=self.tables)
@@ -86,18 +106,7 @@ def _rule(name, spec, tables, roles, report):
     ctx.table = getattr(trigger, "table", None)
     ctx.has_event = trigger.kind == "event"
     condition = ctx.expression(spec["if"], ("if",)) if "if" in spec else None
-    steps = []
-    for i, step in enumerate(spec.get("do") or []):
-        keys = [k for k in step if k in ACTIONS]
-        if len(keys) != 1:
-            report(("do", i), f"give exactly one action: one of {', '.join(sorted(ACTIONS))}")
-            continue
-        kind = keys[0]
-        when = ctx.expression(step["if"], ("do", i, "if")) if "if" in step else None
-        action = ACTIONS[kind].compile(step[kind], ctx, ("do", i, kind))
-        if action is not None:
-            steps.append(Step(kind=kind, action=action, bind=step.get("as"), path=("do", i), condition=when))
-        if step.get("as"):
-            ctx.names = ctx.names + (step["as"],)
+    steps = ctx.steps(spec.get("do") or [], ("do",))
     return Rule(name=name, label=Label.of(spec.get("label"), name), trigger=trigger, condition=condition,
-                steps=tuple(steps), priority=spec.get("priority", 0), enabled=spec.get("enabled", True))
+                steps=steps, priority=spec.get("priority", 0), enabled=spec.get("enabled", True),
+                fingerprint=hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest())

@@ -27,3 +27,4 @@ class Rule:
     steps: tuple[Step, ...] = ()
     priority: int = 0             # higher runs first
     enabled: bool = True
+    fingerprint: str = ""         # of its definition: a held-back rule runs again once this changes

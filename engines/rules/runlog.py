@@ -1,8 +1,8 @@
 """The run log: every rule run (rule, trigger, record, outcome, duration, error), shown to admins.
 
-A run that succeeded is written in the triggering unit of work (it commits with it); a run that
-failed is written after the rollback, in a transaction of its own, so the failure is never lost
-with the work it undid.
+A run that succeeded is written in the triggering unit of work (buffered by its writer, inserted
+with the others just before the commit: it commits with it); a run that failed is written after
+the rollback, in a transaction of its own, so the failure is never lost with the work it undid.
 """
 from __future__ import annotations
 

@@ -12,6 +12,8 @@ from engines.expr.context import EvalContext
 from engines.form.errors import RecordError
 from engines.rules import runlog
 from engines.rules.actions.fail import RuleFailed
+from engines.rules.payload import Payload
+from engines.rules.steps import run_steps
 
 
 class RuleError(RecordError):
@@ -26,13 +28,13 @@ class RunContext:
 
     def __init__(self, rule, writer, table, record, old=None, event=None):
         self.rule, self.writer, self.table, self.record = rule, writer, table, record
-        self.eval = EvalContext(form=writer.form, connection=writer.conn)
+        self.eval = EvalContext(form=writer.form, connection=writer.conn, rows=writer.rows)
         self.variables = {"user": SimpleNamespace(id=writer.actor, username=None)}
         if table is not None:
             self.variables["record"] = self.eval.view(table, record or {})
             self.variables["old"] = self.eval.view(table, old) if old is not None else None
         if event is not None:
-            self.variables["event"] = event
+            self.variables["event"] = Payload.of(event)
 
     def evaluate(self, expression):
         try:
@@ -64,13 +66,6 @@ class RunContext:
             self.record = result
             self.variables["record"] = self.eval.view(self.table, result)
 
-    def bind(self, name, value):
-        if isinstance(value, dict) and self.rule.steps:
-            step = next((s for s in self.rule.steps if s.bind == name), None)
-            table = getattr(step.action, "table", None) if step else None
-            value = self.eval.view(table, value) if table else value
-        self.variables[name] = value
-
 
 def run(rule, rc: RunContext, log_table, source: str):
     """Run `rule` in `rc` (condition, then each step). Returns True when it ran, False when its
@@ -82,20 +77,14 @@ def run(rule, rc: RunContext, log_table, source: str):
     try:
         if rule.condition is not None and not rc.evaluate(rule.condition):
             return False
-        for step in rule.steps:
-            if step.condition is not None and not rc.evaluate(step.condition):
-                continue
-            result = step.action.run(rc)
-            rc.wrote(result, own=step.kind in ("set", "increment"))
-            if step.bind:
-                rc.bind(step.bind, result)
+        run_steps(rule.steps, rc)
     except RecordError as exc:
         outcome = "refused" if isinstance(exc, RuleFailed) else "failed"
         row = runlog.entry(outcome=outcome, duration_ms=_ms(started), error=exc.message.en, **base)
         engine = rc.writer.form.engine
         rc.writer.after.on_rollback(lambda _exc: runlog.write_alone(engine, log_table, row))
         raise
-    runlog.write(rc.writer.conn, log_table, runlog.entry(outcome="ok", duration_ms=_ms(started), **base))
+    rc.writer.defer_insert(log_table, runlog.entry(outcome="ok", duration_ms=_ms(started), **base))
     return True
 
 
@@ -116,6 +105,8 @@ class RulesRuntime:
             form.subscribers.add(self.on_event, table)
 
     def on_event(self, event, writer) -> None:
+        if not writer.unit.run_rules:      # a unit of work that asked for no rules (an import's choice)
+            return
         for rule in self.by_table.get(event.table, ()):
             if rule.trigger.matches(event):
                 record = event.new if event.new is not None else event.old

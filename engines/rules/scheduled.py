@@ -1,7 +1,7 @@
 """Scheduled rules: `schedule` (cron) runs the rule once; `daily` runs it once for each record its
 `where` admits, each record in its own unit of work so that one failing record spares the others.
-A rule whose last FAILURE_LIMIT runs all failed is not run again until its definition changes
-(it is flagged on the run log page)."""
+A rule whose last FAILURE_LIMIT runs all failed is held back until its definition changes or an admin
+resumes it (engines/rules/held.py; flagged on the run log page)."""
 from __future__ import annotations
 
 import logging
@@ -12,28 +12,21 @@ from engines.expr import ExpressionError
 from engines.expr.context import EvalContext
 from engines.form.errors import RecordError
 from engines.form.reading import decode_row
+from engines.rules import held
+from engines.rules.held import FAILURE_LIMIT
 from engines.rules.running import RunContext, run
 
-FAILURE_LIMIT = 5
 BATCH = 500
 log = logging.getLogger("tessera.rules")
-
-
-def failing(conn, log_table, app: str, rule: str) -> bool:
-    """Whether the rule's last FAILURE_LIMIT runs all failed."""
-    last = conn.execute(sa.select(log_table.c.outcome).where(log_table.c.app == app, log_table.c.rule == rule)
-                        .order_by(log_table.c.id.desc()).limit(FAILURE_LIMIT)).scalars().all()
-    return len(last) == FAILURE_LIMIT and all(o == "failed" for o in last)
 
 
 def run_scheduled(inst, rule) -> dict:
     """Run one firing of a scheduled rule; returns counts {"ran", "failed", "skipped"}."""
     rules = inst.form.extensions["rules"]
-    with inst.form.engine.connect() as conn:
-        if failing(conn, rules.log_table, inst.form.name, rule.name):
-            log.warning("rule '%s' of app '%s' failed %d times in a row: not run until its definition changes",
-                        rule.name, inst.form.name, FAILURE_LIMIT)
-            return {"ran": 0, "failed": 0, "skipped": 1}
+    if held.should_skip(inst.form.engine, rules.log_table, inst.form.name, rule):
+        log.warning("rule '%s' of app '%s' failed %d times in a row: held back until its definition changes"
+                    " or an admin resumes it", rule.name, inst.form.name, FAILURE_LIMIT)
+        return {"ran": 0, "failed": 0, "skipped": 1}
     if rule.trigger.kind == "schedule":
         return _one(inst, rule, None, rules.log_table)
     counts = {"ran": 0, "failed": 0, "skipped": 0}

@@ -18,6 +18,10 @@ def schema_part() -> tuple[dict, dict]:
                                   "description": "a name for the action's result, for later steps"},
                            "if": {"type": "string", "maxLength": 2000,
                                   "description": "the step runs only when this condition holds"}}}
+    # steps inside a step (for_each's `do:`) may not nest again: the schema stays free of cycles,
+    # which the builder's validator relies on (it inlines every $ref)
+    nested = {**step, "x-expected": "an action (no nested for_each)",
+              "properties": {k: v for k, v in step["properties"].items() if not getattr(ACTIONS.get(k), "NESTS", False)}}
     rule = {"type": "object", "required": ["when", "do"], "additionalProperties": False,
             "properties": {"label": {"$ref": "#/$defs/label"},
                            "description": {"$ref": "#/$defs/label"},
@@ -29,4 +33,4 @@ def schema_part() -> tuple[dict, dict]:
                            "enabled": {"type": "boolean"}}}
     props = {"rules": {"type": "object", "maxProperties": 500, "propertyNames": {"pattern": NAME},
                        "additionalProperties": {"$ref": "#/$defs/rule"}}}
-    return props, {"rule": rule, "rule_trigger": when, "rule_step": step}
+    return props, {"rule": rule, "rule_trigger": when, "rule_step": step, "rule_nested_step": nested}

@@ -33,7 +33,7 @@ SECURITY_HEADERS = {
 }
 
 
-def install(flask_app: Flask, platform, api_blueprint: Blueprint) -> None:
+def install(flask_app: Flask, platform) -> None:
     """Wire sign-in, CSRF, the request guard and the security headers into `flask_app` (once)."""
     flask_app.config.update(
         SECRET_KEY=os.environ.get("TESSERA_SECRET_KEY") or secret_key(platform),
@@ -42,9 +42,11 @@ def install(flask_app: Flask, platform, api_blueprint: Blueprint) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("TESSERA_SECURE_COOKIES") == "1",
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=12),
+        # _guard decides by path, whichever blueprint serves it: every form post, and API writes made
+        # with the session cookie; never an API call made with a token (a till, an ERP)
+        WTF_CSRF_CHECK_DEFAULT=False,
     )
     csrf = CSRFProtect(flask_app)
-    csrf.exempt(api_blueprint)          # the API checks CSRF itself: only for cookie-authenticated writes
     flask_app.extensions["tessera.csrf"] = csrf
     flask_app.register_blueprint(_auth_blueprint())
     flask_app.register_blueprint(account_blueprint())
@@ -76,11 +78,14 @@ def _session_user():
 
 def _guard():
     g.tessera_user = None
+    api = request.path.startswith("/api/")
+    if not api and request.method not in SAFE_METHODS:
+        current_app.extensions["tessera.csrf"].protect()
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     # the language is asked only once the user is known: their saved one wins (Flask-Babel keeps the
     # first answer for the rest of the request)
-    if request.path.startswith("/api/"):
+    if api:
         header = request.headers.get("Authorization", "")
         if header:
             scheme, _, secret = header.partition(" ")

@@ -5,6 +5,7 @@ Layout (every name but the manifest is listed in the manifest with its SHA-256 a
     definition/<path>          the root definition and its includes, relative to the root's folder
     data/<table>.jsonl         one row a line, every column, ids included
     links/<table>.<field>.jsonl    multi_link join rows
+    lots/<table>.jsonl         a ledger's lot consumption rows (which credits each debit used)
     platform/sequences.jsonl   the app's auto_number counters
     platform/audit.jsonl       the app's audit entries (without their ids: the target numbers them)
     media/<app>/...            the app's uploaded files, as they lie under the media folder
@@ -41,6 +42,10 @@ def table_file(table: str) -> str:
 
 def link_file(table: str, field: str) -> str:
     return f"links/{table}.{field}.jsonl"
+
+
+def lots_file(table: str) -> str:
+    return f"lots/{table}.jsonl"
 
 
 SEQUENCES_FILE = "platform/sequences.jsonl"

@@ -13,7 +13,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from runtime.backup.archive import (AUDIT_FILE, CHUNK, FORMAT, FORMAT_VERSION, MANIFEST, SEQUENCES_FILE,
-                                    BackupError, json_line, link_file, table_file, write_member)
+                                    BackupError, json_line, link_file, lots_file, table_file, write_member)
 
 
 
@@ -46,6 +46,8 @@ def backup_app(platform, app_name: str, out_path) -> dict:
             for (name, field), jt in form.sql.joins.items():
                 member(link_file(name, field), _lines(conn, sa.select(jt).order_by(jt.c.source_id, jt.c.target_id),
                                                       rows, f"{name}.{field}"))
+            for name, lt in form.sql.lots.items():
+                member(lots_file(name), _lines(conn, sa.select(lt).order_by(lt.c.id), rows, f"{name}.lots"))
             seq = platform.sequences
             member(SEQUENCES_FILE, _lines(conn, sa.select(seq.c.tbl, seq.c.field, seq.c.period, seq.c.value)
                                           .where(seq.c.app == app.name), rows, "sequences"))

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from builder import BuildFailed, compile_app
 from runtime import lifecycle
 from runtime.backup.archive import (AUDIT_FILE, SEQUENCES_FILE, BackupError, batches, link_file, open_backup,
-                                    read_rows, safe_relpath, table_file)
+                                    lots_file, read_rows, safe_relpath, table_file)
 from runtime.backup.dump import user_columns
 from runtime.database import write_transaction
 from runtime.platform import Platform
@@ -173,6 +173,9 @@ def _load(platform, inst, zf, manifest, replace: bool) -> tuple[list, int]:
                 _fill_deferred(conn, zf, sql.tables[name], name, deferred[name])
         for (name, field), jt in sql.joins.items():
             _insert(conn, zf, manifest, link_file(name, field), f"{name}.{field}", jt)
+        for name, lt in sql.lots.items():      # after the entries they point at
+            if lots_file(name) in zf.namelist():   # backups made before lots were saved have none
+                _insert(conn, zf, manifest, lots_file(name), f"{name}.lots", lt)
         _counters(conn, zf, platform.sequences, app.name)
         # the audit log is only ever added to: the backup's entries go in where the app has none here
         # (restoring into the database the backup came from would list them all twice)
@@ -182,7 +185,7 @@ def _load(platform, inst, zf, manifest, replace: bool) -> tuple[list, int]:
                     lambda row: {**_map(row, ("actor",), users), "app": app.name})
             audit_added = manifest["rows"].get("audit", 0)
         _grant(conn, platform.auth["user_roles"], app, manifest["roles"], users)
-        _move_sequences(conn, sql.tables.values())
+        _move_sequences(conn, [*sql.tables.values(), *sql.lots.values()])
     return created, audit_added
 
 
@@ -217,7 +220,7 @@ def _execute(conn, member, stmt, batch) -> None:
 def _empty(conn, sql, order, deferred) -> None:
     """--replace: remove the app's rows (links first, so that no delete is refused). Counters and the
     audit log are not emptied: see _counters and _load."""
-    for jt in sql.joins.values():
+    for jt in [*sql.joins.values(), *sql.lots.values()]:
         conn.execute(jt.delete())
     for name in order:
         if deferred[name]:

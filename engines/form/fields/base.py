@@ -139,6 +139,15 @@ class FieldType:
         """Coerce the operand of a list filter."""
         return self.parse(field, raw)
 
+    def match_value(self, field: Field, raw: str) -> Any:
+        """Text compared with this field in expressions (`lookup('members', phone=event.phone)`), read as
+        typed into a form: '139 0000 0001' is '+8613900000001'. Text it refuses stays as it is, and
+        so matches nothing stored."""
+        try:
+            return self.filter_value(field, "eq", raw)
+        except FieldError:
+            return raw
+
     # -- helpers for the SQL layer ------------------------------------------------------
     def sql_condition(self, field: Field, column, op: str, value):
         """A SQLAlchemy condition for a filter; None when this type does not support `op`."""

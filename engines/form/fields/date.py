@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import sqlalchemy as sa
 
@@ -10,6 +11,9 @@ from engines.common.locales import format_date
 from engines.form.fields._parsing import (DEFAULT_TIMEZONE, check_bound_settings, check_bounds,
                                           check_timezone, excel_serial, match_datetime, zone)
 from engines.form.fields.base import FieldError, FieldType
+
+_SERIAL = re.compile(r"\d{5}(?:\.0+)?")                  # 10000 (1927) .. 99999 (2173)
+_COMPACT = re.compile(r"((?:19|20)\d\d)(\d\d)(\d\d)")
 
 
 class DateField(FieldType):
@@ -54,8 +58,12 @@ class DateField(FieldType):
         return found[0]
 
     def parse_cell(self, field, cell):
+        if isinstance(cell, str) and _SERIAL.fullmatch(cell.strip()):
+            cell = float(cell)          # a serial saved as text in a CSV: "45356"
         if isinstance(cell, (int, float)) and not isinstance(cell, bool):
             return self.coerce(field, excel_serial(cell))
+        if isinstance(cell, str) and (m := _COMPACT.fullmatch(cell.strip())):
+            cell = "-".join(m.groups())  # 20240305, as many Chinese systems export dates
         return self.coerce(field, cell)
 
     def validate(self, field, value):

@@ -20,5 +20,11 @@ class TextField(FieldType):
         value = super().parse(field, raw).strip()
         return value
 
+    def parse_cell(self, field, cell):
+        # a spreadsheet keeps numbers as floats: a member number typed 1001 is read back as 1001.0
+        if isinstance(cell, float) and cell.is_integer():
+            cell = int(cell)
+        return self.coerce(field, cell)
+
 
 FIELD_TYPE = TextField

@@ -35,6 +35,7 @@ def _check(form, conn, t):
 
     sums = (sa.select(entries.c[led.account].label("account"), sa.func.sum(entries.c[led.amount]).label("total"),
                       sa.func.sum(entries.c.ledger_remaining).label("lots"))
+            .where(sa.or_(entries.c.ledger_pending.is_(None), entries.c.ledger_pending.is_(False)))  # not yet in it
             .group_by(entries.c[led.account]).subquery())
     total, in_lots = sa.func.coalesce(sums.c.total, 0), sa.func.coalesce(sums.c.lots, 0)
     rows = conn.execute(sa.select(acc.c.id, bal, total).select_from(acc.outerjoin(sums, sums.c.account == acc.c.id))
@@ -48,7 +49,7 @@ def _check(form, conn, t):
     rem = entries.c.ledger_remaining
     rows = conn.execute(sa.select(entries.c.id, entries.c[led.amount], rem, sums_used := sa.func.coalesce(used.c.used, 0))
                         .select_from(entries.outerjoin(used, used.c.lot_id == entries.c.id))
-                        .where(rem.is_not(None), sa.or_(rem < 0, differs(entries.c[led.amount] - sums_used, rem)))
+                        .where(rem.is_not(None), sa.or_(rounded(rem) < 0, differs(entries.c[led.amount] - sums_used, rem)))
                         .order_by(entries.c.id))
     out += [f"lot {i}: amount {a}, consumed {u}, but {r} remaining" for i, a, r, u in rows]
     took = (sa.select(lots.c.entry_id, sa.func.sum(lots.c.amount).label("took"))

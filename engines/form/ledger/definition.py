@@ -8,6 +8,7 @@
         expires: expires_on      # optional date/datetime: earnings become lots that expire
         overdraft: false         # default: a debit beyond the balance is refused
         balance_after: balance_after   # optional: the entry notes the balance it left
+        available: available_on  # optional date/datetime: a credit dated later is pending until then
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from engines.common.problems import did_you_mean
 from engines.form.model import Ledger
 
 # columns the engine adds to an entries table (not fields: the record service never takes them as input)
-SYSTEM_COLUMNS = ("ledger_key", "ledger_kind", "ledger_remaining", "ledger_reverses", "ledger_rule", "ledger_debt")
+SYSTEM_COLUMNS = ("ledger_key", "ledger_kind", "ledger_remaining", "ledger_reverses", "ledger_rule", "ledger_debt",
+                  "ledger_pending")
 AMOUNT_TYPES = ("integer", "money")
 EXPIRY_TYPES = ("date", "datetime")
 
@@ -32,6 +34,8 @@ SCHEMA = {
         "expires": {"type": "string", "description": "a date or datetime field: credits expire then"},
         "overdraft": {"type": "boolean", "description": "whether a debit may take the balance below zero"},
         "balance_after": {"type": "string", "description": "a field noting the balance an entry left"},
+        "available": {"type": "string",
+                      "description": "a date or datetime field: a credit dated later is pending until then"},
         "expiry_entry": {"type": "object", "maxProperties": 50,
                          "additionalProperties": {"type": ["string", "number", "boolean"]},
                          "description": "field values of the entries the expiry job writes ({reason: expiry})"},
@@ -90,6 +94,7 @@ def _ledger(raw, t, tables, path, report) -> Ledger | None:
     amount = field("amount", AMOUNT_TYPES)
     expires = field("expires", EXPIRY_TYPES)
     after = field("balance_after", AMOUNT_TYPES)
+    available = field("available", EXPIRY_TYPES)
     if account is None or amount is None or account.table not in tables:
         return None
     balance = field("balance", AMOUNT_TYPES, tables[account.table])
@@ -113,7 +118,8 @@ def _ledger(raw, t, tables, path, report) -> Ledger | None:
     return Ledger(account=account.name, account_table=account.table, amount=amount.name, balance=balance.name,
                   expires=expires.name if expires is not None else None, overdraft=bool(raw.get("overdraft")),
                   balance_after=after.name if after is not None else None,
-                  expiry_entry=MappingProxyType(dict(extra)))
+                  expiry_entry=MappingProxyType(dict(extra)),
+                  available=available.name if available is not None else None)
 
 
 def balance_fields(tables) -> dict:

@@ -19,7 +19,7 @@ def consume(conn, ledger_sql, lots_sql, led, entry_id, account_id, amount, prefe
         order += [c[led.expires].is_(None), c[led.expires]]
     stmt = (sa.select(c.id, c.ledger_remaining)
             .where(c[led.account] == account_id, c.ledger_remaining > 0)
-            .order_by(*order, c.id).with_for_update())
+            .order_by(*order, c.id).with_for_update(key_share=True))
     left = amount
     taken = []
     for lot_id, remaining in conn.execute(stmt):
@@ -27,21 +27,24 @@ def consume(conn, ledger_sql, lots_sql, led, entry_id, account_id, amount, prefe
             break
         take = min(left, remaining)
         taken.append({"entry_id": entry_id, "lot_id": lot_id, "amount": take})
-        conn.execute(sa.update(ledger_sql).where(c.id == lot_id).values(ledger_remaining=c.ledger_remaining - take))
+        # the value, not `remaining - take` in SQL: SQLite's REAL arithmetic would leave -0.00000001
+        conn.execute(sa.update(ledger_sql).where(c.id == lot_id).values(ledger_remaining=remaining - take))
         left -= take
     if taken:
         conn.execute(sa.insert(lots_sql), taken)
     return left
 
 
-def open_lot(conn, ledger_sql, lots_sql, entry_id, amount, new_balance):
-    """Make the credit `entry_id` a lot. The part that pays back an overdraft (the balance was below
-    zero before it) is no lot: it is recorded as consumed by the credit itself."""
+def split_credit(amount, new_balance):
+    """(remaining, covered) of a credit that left `new_balance`: its lot is what remains; the part
+    that pays back an overdraft (the balance was below zero before it) is no lot, it is recorded as
+    consumed by the credit itself (record_covered, once the entry exists)."""
     covered = min(amount, max(amount - new_balance, 0))
-    remaining = amount - covered
-    conn.execute(sa.update(ledger_sql).where(ledger_sql.c.id == entry_id).values(ledger_remaining=remaining))
-    if covered:
-        conn.execute(sa.insert(lots_sql), [{"entry_id": entry_id, "lot_id": entry_id, "amount": covered}])
+    return amount - covered, covered
+
+
+def record_covered(conn, lots_sql, entry_id, covered):
+    conn.execute(sa.insert(lots_sql), [{"entry_id": entry_id, "lot_id": entry_id, "amount": covered}])
 
 
 def latest_expiry(conn, ledger_sql, lots_sql, led, debit_id):

@@ -1,9 +1,10 @@
 """Posting to a ledger: the entry, the account's balance and the lots, in the writer's transaction.
 
 Every entry is a record created through the record service (`Writer.create`), so it is validated,
-audited and emitted like any other; `apply_entry` is the step `Writer.create` runs for a ledger table
-between inserting the entry and emitting it. The balance moves by one conditional UPDATE
-(`balance = balance - x WHERE balance >= x`): the database serialises debits, never Python.
+audited and emitted like any other; `insert_entry` is how `Writer.create` writes a ledger table's row.
+The balance moves first, by one conditional UPDATE ... RETURNING (`balance = balance - x WHERE
+balance >= x`: the database serialises debits, never Python), so that the entry is inserted whole,
+with its remaining amount and the balance it left.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from engines.common.labels import msg
 from engines.form.errors import Conflict, NotFound, RecordError, ValidationFailed
 from engines.form.ledger import lots
+from engines.form.statements import RID
 
 
 class InsufficientBalance(RecordError):
@@ -48,7 +50,8 @@ def reverse(writer, table, entry_id, *, amount=None, ratio=None, values=None, ke
     # the account's row first, as every post takes it (then lots): reversals of one entry queue here
     balance = _balance(writer, led, orig[led.account], lock=True)
     sql = writer.form.sql[table]
-    kind = writer.conn.execute(sa.select(sql.c.ledger_kind).where(sql.c.id == entry_id)).scalar_one()
+    kind, pending = writer.conn.execute(sa.select(sql.c.ledger_kind, sql.c.ledger_pending)
+                                        .where(sql.c.id == entry_id)).one()
     if kind in ("reverse", "expire"):
         raise Conflict(msg(f"entry {entry_id} is a {kind} entry and cannot be reversed",
                            f"第 {entry_id} 条是{'冲正' if kind == 'reverse' else '过期'}记录，不能冲正"))
@@ -63,7 +66,12 @@ def reverse(writer, table, entry_id, *, amount=None, ratio=None, values=None, ke
                            f"第 {entry_id} 条剩余可冲正 {left}，不能冲正 {part}"))
     fields = {**_carried(writer, table, orig), **(values or {}), led.account: orig[led.account]}
     system = {"ledger_key": key, "ledger_rule": rule, "ledger_kind": "reverse", "ledger_reverses": entry_id}
-    if orig[led.amount] > 0:
+    if pending:         # a credit not yet available: its reversal waits with it and is released after it
+        system["_pending"] = True
+        fields[led.amount] = -part
+        if led.available is not None:
+            fields[led.available] = orig[led.available]
+    elif orig[led.amount] > 0:
         taken = part if led.overdraft else min(part, max(balance, 0))
         fields[led.amount] = -taken
         system["ledger_debt"] = part - taken
@@ -89,23 +97,104 @@ def expire_lot(writer, table, lot_id) -> dict | None:
                                                 "ledger_reverses": None, "_lot": lot_id})
 
 
-def apply_entry(writer, t, entry_id, clean, system) -> None:
-    """Move the balance and the lots for the entry just inserted (called by Writer.create)."""
+def insert_entry(writer, t, clean, system, row) -> int:
+    """Insert a new entry's `row` (called by Writer.create): move the balance, insert the entry with
+    its remaining amount and balance_after, consume or record lots, then tell the account's
+    subscribers (rules and the audit log see the balance change, the entry already there)."""
     led = t.ledger
     amount = clean.get(led.amount)
     kind = system.get("ledger_kind")
     if amount is None or (amount == 0 and kind != "reverse"):
         raise ValidationFailed({led.amount: msg("a ledger entry's amount cannot be zero", "账目金额不能为零")})
-    new_balance = (_move_balance(writer, led, clean[led.account], amount) if amount
-                   else _balance(writer, led, clean[led.account]))
-    sql, lots_sql = writer.form.sql[t.name], writer.form.sql.lots[t.name]
-    prefer = system.get("_lot") or (system.get("ledger_reverses") if kind == "reverse" else None)
-    if amount > 0:
-        lots.open_lot(writer.conn, sql, lots_sql, entry_id, amount, new_balance)
+    account_id = clean[led.account]
+    if system.get("_pending") or _dated_later(writer, t, clean):
+        return _insert_pending(writer, t, led, account_id, amount, row, system)
+
+    def write():        # one savepoint (where one is needed) holds both: a refused insert undoes the move
+        moved = _move_balance(writer, led, account_id, amount) if amount else None
+        new_balance = moved if moved is not None else _balance(writer, led, account_id)
+        covered = 0
+        if amount > 0:
+            row["ledger_remaining"], covered = lots.split_credit(amount, new_balance)
+        if led.balance_after is not None:
+            row[led.balance_after] = new_balance
+        return writer._insert(t, row), moved, covered
+
+    guarded = writer._guarded(t, row, keyed=system.get("ledger_key") is not None)
+    entry_id, moved, covered = writer._written(t, guarded, write)
+    lots_sql = writer.form.sql.lots[t.name]
+    if covered:
+        lots.record_covered(writer.conn, lots_sql, entry_id, covered)
     elif amount < 0:
-        lots.consume(writer.conn, sql, lots_sql, led, entry_id, clean[led.account], -amount, prefer)
+        prefer = system.get("_lot") or (system.get("ledger_reverses") if kind == "reverse" else None)
+        lots.consume(writer.conn, writer.form.sql[t.name], lots_sql, led, entry_id, account_id, -amount, prefer)
+        writer.unit.drop_table(t.name)      # the lots it consumed hold less now
+    if moved is not None:
+        account_t = writer.form.tables[led.account_table]
+        record = writer.get(led.account_table, account_id)
+        writer._emit("updated", account_t, account_id, {**record, led.balance: moved - amount}, record,
+                     frozenset({led.balance}))
+    return entry_id
+
+
+def _dated_later(writer, t, clean) -> bool:
+    """Whether the entry's `available` date or time is still to come (a date: from its first moment
+    in the app's time zone)."""
+    led = t.ledger
+    when = clean.get(led.available) if led.available is not None else None
+    if when is None:
+        return False
+    now = dt.datetime.now(dt.timezone.utc)
+    if isinstance(when, dt.datetime):
+        return (when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)) > now
+    return when > now.astimezone(writer.form.timezone).date()
+
+
+def _insert_pending(writer, t, led, account_id, amount, row, system) -> int:
+    """A pending entry: written now, in the balance only once `release` takes it in."""
+    if amount < 0 and system.get("ledger_kind") != "reverse":
+        raise ValidationFailed({led.available: msg("a spend takes effect at once; leave this empty",
+                                                   "扣减立即生效，请留空")})
+    row["ledger_pending"] = True
     if led.balance_after is not None:
-        writer.conn.execute(sa.update(sql).where(sql.c.id == entry_id).values({led.balance_after: new_balance}))
+        row[led.balance_after] = _balance(writer, led, account_id)
+    guarded = writer._guarded(t, row, keyed=system.get("ledger_key") is not None)
+    entry_id, _moved, _covered = writer._written(t, guarded, lambda: (writer._insert(t, row), None, 0))
+    return entry_id
+
+
+def release(writer, table, entry_id) -> bool:
+    """Take a pending entry into the balance (its time has come): the balance moves, a credit becomes a
+    lot, a pending reversal consumes its credit's lot. False when it is not pending (released already)."""
+    led = _ledger(writer, table)
+    sql, conn = writer.form.sql[table], writer.conn
+    entry = conn.execute(sa.select(sql.c[led.account], sql.c[led.amount], sql.c.ledger_reverses)
+                         .where(sql.c.id == entry_id, sql.c.ledger_pending.is_(True))).first()
+    if entry is None:
+        return False
+    account_id, amount = entry[0], _as(writer, led, entry[1])
+    before = _balance(writer, led, account_id, lock=True)    # the account's row first, as every post takes it
+    if conn.execute(sa.update(sql).where(sql.c.id == entry_id, sql.c.ledger_pending.is_(True))
+                    .values(ledger_pending=False)).rowcount != 1:
+        return False                                          # another scheduler released it meanwhile
+    moved = _move_balance(writer, led, account_id, amount) if amount else before
+    done = {} if led.balance_after is None else {led.balance_after: moved}
+    lots_sql = writer.form.sql.lots[table]
+    if amount > 0:
+        remaining, covered = lots.split_credit(amount, moved)
+        done["ledger_remaining"] = remaining
+        if covered:
+            lots.record_covered(conn, lots_sql, entry_id, covered)
+    elif amount < 0:
+        lots.consume(conn, sql, lots_sql, led, entry_id, account_id, -amount, entry.ledger_reverses)
+    if done:
+        conn.execute(sa.update(sql).where(sql.c.id == entry_id).values(done))
+    writer.unit.drop_table(table)
+    if amount:
+        record = writer.get(led.account_table, account_id)
+        writer._emit("updated", writer.form.tables[led.account_table], account_id,
+                     {**record, led.balance: before}, record, frozenset({led.balance}))
+    return True
 
 
 def entry_columns(t, clean, system) -> dict:
@@ -114,7 +203,7 @@ def entry_columns(t, clean, system) -> dict:
     kind = system.get("ledger_kind") or ("earn" if (amount or 0) > 0 else "spend")
     return {"ledger_key": system.get("ledger_key"), "ledger_rule": system.get("ledger_rule"),
             "ledger_kind": kind, "ledger_reverses": system.get("ledger_reverses"),
-            "ledger_debt": system.get("ledger_debt")}
+            "ledger_debt": system.get("ledger_debt"), "ledger_pending": False}
 
 
 def append_only(t) -> Conflict:
@@ -131,8 +220,7 @@ def _ledger(writer, table):
 
 
 def _by_key(writer, table, key):
-    sql = writer.form.sql[table]
-    found = writer.conn.execute(sa.select(sql.c.id).where(sql.c.ledger_key == key)).scalar()
+    found = writer.conn.execute(writer.form.statements.by_column(table, "ledger_key"), {"value": key}).scalar()
     return None if found is None else writer.get(table, found)
 
 
@@ -143,32 +231,37 @@ def _create_once(writer, table, fields, system) -> dict:
     try:
         return writer.create(table, fields, ledger=system)
     except Conflict:
-        # PostgreSQL: a concurrent post of the same key committed first; ours waited, then failed
-        if key is not None and (found := _by_key(writer, table, key)) is not None:
+        # PostgreSQL: a concurrent post of the same key committed first; ours waited, then failed, and
+        # its savepoint undid the balance too. (SQLite serialises units of work: the check above is exact.)
+        if key is not None and writer.conn.dialect.name != "sqlite" and (found := _by_key(writer, table, key)):
             return found
         raise
 
 
 def _move_balance(writer, led, account_id, amount):
-    """One UPDATE ... RETURNING: the new balance, or InsufficientBalance when a debit is not covered."""
-    acc = writer.form.sql[led.account_table]
-    bal = sa.func.coalesce(acc.c[led.balance], 0)
-    stmt = (sa.update(acc).where(acc.c.id == account_id)
-            .values({led.balance: _rounded(writer, led, bal + amount),
-                     "updated_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), "updated_by": writer.actor})
-            .returning(acc.c[led.balance]))
-    if amount < 0 and not led.overdraft:
-        stmt = stmt.where(bal >= -amount)
-    row = writer.conn.execute(stmt).first()
+    """One UPDATE ... RETURNING: the new balance (the account's row kept for later reads), or
+    InsufficientBalance when a debit is not covered."""
+    guard = amount < 0 and not led.overdraft
+
+    def build():
+        acc = writer.form.sql[led.account_table]
+        bal = sa.func.coalesce(acc.c[led.balance], 0)
+        amt = sa.bindparam("amount", type_=acc.c[led.balance].type)
+        stmt = (sa.update(acc).where(acc.c.id == sa.bindparam(RID))
+                .values({led.balance: _rounded(writer, led, bal + amt),
+                         "updated_at": sa.bindparam("now"), "updated_by": sa.bindparam("actor")})
+                .returning(*acc.c))
+        return stmt.where(bal >= -amt) if guard else stmt
+    stmt = writer.form.statements.custom(("move", led.account_table, led.balance, guard), build)
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    row = writer.conn.execute(stmt, {"amount": amount, "now": now, "actor": writer.actor,
+                                     RID: account_id}).mappings().first()
     if row is None:
         have = _balance(writer, led, account_id)
         raise _insufficient(writer, led, have, -amount)
-    new = _as(writer, led, row[0])
-    account_t = writer.form.tables[led.account_table]
-    record = writer.get(led.account_table, account_id)
-    writer._emit("updated", account_t, account_id, {**record, led.balance: new - amount}, record,
-                 frozenset({led.balance}))        # rules and the audit log see the balance change
-    return new
+    writer.unit.keep(led.account_table, dict(row), locked=True)
+    writer.unit.wrote(writer.form, led.account_table, (led.balance, "updated_at", "updated_by"))
+    return _as(writer, led, row[led.balance])
 
 
 def _balance(writer, led, account_id, lock=False):

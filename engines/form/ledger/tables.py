@@ -16,9 +16,11 @@ def entry_columns(name: str, amount_type) -> tuple[list, list]:
                   nullable=True),
         sa.Column("ledger_rule", sa.String(200), nullable=True),       # the rule that posted it, if any
         sa.Column("ledger_debt", amount_type, nullable=True),          # a reversal's shortfall (already spent)
+        sa.Column("ledger_pending", sa.Boolean(), nullable=True),      # true: not in the balance until released
     ]
     indexes = [sa.Index(f"ux_{name}__ledger_key", "ledger_key", unique=True),
-               sa.Index(f"ix_{name}__ledger_reverses", "ledger_reverses")]
+               sa.Index(f"ix_{name}__ledger_reverses", "ledger_reverses"),
+               sa.Index(f"ix_{name}__ledger_pending", "ledger_pending")]
     return cols, indexes
 
 

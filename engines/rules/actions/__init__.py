@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from engines.rules.actions import (create, fail, increment, notify, post, reverse, set_fields, update,
-                                   webhook)
+from engines.rules.actions import (create, fail, find_or_create, for_each, increment, notify, post, reverse,
+                                   set_fields, update, webhook)
 
-ACTIONS = MappingProxyType({m.NAME: m for m in (set_fields, increment, create, update, post, reverse, notify,
-                                                    webhook, fail)})
+ACTIONS = MappingProxyType({m.NAME: m for m in (set_fields, increment, create, update, find_or_create, post, reverse,
+                                                    notify, webhook, fail, for_each)})

@@ -1,0 +1,170 @@
+"""Reading an import file: a header row and then data rows, whatever the format.
+
+CSV comes as Chinese spreadsheets really save it: UTF-8, UTF-8 with a BOM (Excel's "CSV UTF-8"), or
+GBK (Excel's plain "CSV" on a Chinese Windows). The whole file is checked as UTF-8 first (a GBK file
+may be pure ASCII for its first megabyte), then read as GB18030, the superset of GBK. XLSX is read
+with openpyxl in read-only mode: rows are streamed, never the whole sheet in memory.
+
+Row numbers are the spreadsheet's: the header is row 1, so the numbers in a report are the ones
+the user sees in Excel.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import os
+import zipfile
+from dataclasses import dataclass
+from typing import Iterator
+
+from engines.common.labels import msg
+from engines.form.errors import RecordError
+
+FORMATS = ("csv", "xlsx")
+_SNIFF = 1 << 20
+csv.field_size_limit(10 * 1024 * 1024)   # one cell of a long_text may be long; the default is 128 KB
+
+
+class BadFile(RecordError):
+    """A file that cannot be read as a table (the message says why)."""
+    status = 400
+    code = "bad_file"
+
+
+@dataclass
+class Sheet:
+    path: str
+    format: str
+    headers: list[str]
+    encoding: str | None = None
+
+    def rows(self, start_after: int = 1) -> Iterator[tuple[int, list]]:
+        """(row number, cells) of the data rows after row `start_after` (1: the header); rows with
+        nothing in them are skipped."""
+        source = _csv_rows(self.path, self.encoding) if self.format == "csv" else _xlsx_rows(self.path)
+        for number, cells in source:
+            if number <= start_after:
+                continue
+            if any(not _blank(c) for c in cells):
+                yield number, cells
+
+    def count(self) -> int | None:
+        """How many data rows there are (a fast pass for CSV; the sheet's dimension for XLSX)."""
+        if self.format == "csv":
+            return sum(1 for _ in self.rows())
+        try:
+            wb = _open_workbook(self.path)
+            try:
+                rows = wb.worksheets[0].max_row
+            finally:
+                wb.close()
+        except Exception:      # noqa: BLE001 - a count is a nicety; reading reports real problems
+            return None
+        return max(0, rows - 1) if rows else None
+
+
+def format_of(filename: str) -> str:
+    ext = os.path.splitext(filename or "")[1].lower().lstrip(".")
+    if ext not in FORMATS:
+        raise BadFile(msg(f"'{filename}' is not a .csv or .xlsx file", f"“{filename}”不是 .csv 或 .xlsx 文件"))
+    return ext
+
+
+def open_sheet(path: str, filename: str | None = None) -> Sheet:
+    """The file at `path` (named `filename` by the user: its extension says the format)."""
+    fmt = format_of(filename or path)
+    if fmt == "csv":
+        encoding = detect_encoding(path)
+        first = next(_csv_rows(path, encoding), None)
+    else:
+        encoding = None
+        first = next(_xlsx_rows(path), None)
+    if first is None or all(_blank(c) for c in first[1]):
+        raise BadFile(msg("the file is empty: the first row must hold the column headers",
+                          "文件是空的：第一行应为列标题"))
+    headers = [_header(c) for c in first[1]]
+    while headers and not headers[-1]:
+        headers.pop()
+    return Sheet(path=path, format=fmt, headers=headers, encoding=encoding)
+
+
+def detect_encoding(path: str) -> str:
+    """utf-8-sig when the whole file decodes as UTF-8 (with or without a BOM), else gb18030."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(_SNIFF):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8-sig"
+
+
+def _csv_rows(path, encoding):
+    try:
+        with open(path, encoding=encoding, newline="") as fh:
+            # records, not lines: a quoted cell may span lines, and Excel counts it as one row
+            yield from enumerate(csv.reader(fh, _dialect(fh)), start=1)
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise BadFile(msg(f"the CSV file cannot be read: {exc}", f"CSV 文件无法读取：{exc}")) from None
+
+
+def _dialect(fh):
+    """Comma, or semicolon / tab when the header line has those and no comma (csv.Sniffer guesses
+    wrong on Chinese text with commas in cells)."""
+    header = fh.readline()
+    fh.seek(0)
+    dialect = csv.excel
+    if "," not in header:
+        for sep in ("\t", ";"):
+            if sep in header:
+                dialect = type("Sniffed", (csv.excel,), {"delimiter": sep})
+                break
+    return dialect
+
+
+def _xlsx_rows(path):
+    try:
+        wb = _open_workbook(path)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise BadFile(msg(f"the file is not a readable .xlsx workbook ({exc})",
+                          f"文件不是可读取的 .xlsx 工作簿（{exc}）")) from None
+    try:
+        ws = wb.worksheets[0]
+        for number, cells in enumerate(ws.iter_rows(values_only=True), start=1):
+            yield number, list(cells)
+    finally:
+        wb.close()
+
+
+def _open_workbook(path):
+    import openpyxl      # only imports need it: keep `tessera run` light
+
+    return openpyxl.load_workbook(path, read_only=True, data_only=True)
+
+
+def _header(cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    if isinstance(cell, (dt.date, dt.time)):
+        cell = cell.isoformat()
+    return str(cell).strip()
+
+
+def _blank(cell) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def save_upload(stream, path: str) -> int:
+    """Copy an uploaded file to `path` in blocks; its size."""
+    size = 0
+    with open(path, "wb") as out:
+        while block := stream.read(1 << 16):
+            out.write(block)
+            size += len(block)
+    return size
+

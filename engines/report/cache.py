@@ -1,0 +1,54 @@
+"""Chart results kept until a table they read is written.
+
+One cache per installed app (held by its ReportRuntime, built with the app, so a new version of a
+definition starts empty and nothing is shared between platforms). It subscribes to the app's record
+events: a write to a table drops, after the write commits, every result that read it. A result
+being computed while such a write commits is not stored (a generation number per table says so).
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+
+class ResultCache:
+    def __init__(self, max_entries: int = 500):
+        self.max_entries = max_entries
+        self._lock = threading.Lock()
+        self._entries: OrderedDict = OrderedDict()     # key -> (tables, value)
+        self._generation: dict[str, int] = {}
+
+    def subscribe(self, subscribers) -> None:
+        subscribers.add(self._on_event)
+
+    def _on_event(self, event, writer) -> None:
+        writer.after.on_commit(lambda: self.drop(event.table))
+
+    def generation(self, tables) -> tuple:
+        with self._lock:
+            return tuple(self._generation.get(t, 0) for t in sorted(tables))
+
+    def get(self, key):
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            self._entries.move_to_end(key)
+            return found[1]
+
+    def put(self, key, tables, value, generation) -> None:
+        with self._lock:
+            if tuple(self._generation.get(t, 0) for t in sorted(tables)) != generation:
+                return                                  # written meanwhile: the value may be stale
+            self._entries[key] = (frozenset(tables), value)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def drop(self, table: str) -> None:
+        with self._lock:
+            self._generation[table] = self._generation.get(table, 0) + 1
+            for key in [k for k, (tables, _) in self._entries.items() if table in tables]:
+                del self._entries[key]
+
+    def __len__(self) -> int:
+        return len(self._entries)

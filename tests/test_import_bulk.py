@@ -1,0 +1,63 @@
+"""The fast path (`--fast`): the same rows refused at the same cells and the same records written as
+through the record service, an audit entry per record, opening balances through the ledger."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from engines.form.access import Access
+from engines.form.errors import RecordError
+from engines.form.transfer import service
+from tests.import_fixture import CLUB, do_import, entries, members, write_csv
+from tests.test_import_jobs import HEAD
+
+ROWS = [HEAD,
+        ["好人", "13800000001", "贵宾", "2024/3/5", "1", "3", "100", "2030-01-01"],
+        ["甲", "12345", "", "", "", "", "", ""],
+        ["乙", "13800000003", "", "2024-02-30", "", "", "", ""],
+        ["丙", "13800000004", "金卡", "", "", "", "", ""],
+        ["", "13800000005", "", "", "", "", "", ""],
+        ["名字实在是太长了超过十个字", "13800000006", "", "", "", "", "", ""],
+        ["戊", "13800000008", "", "", "", "-1", "", ""],
+        ["己", "13800000001", "", "", "", "", "", ""],
+        ["庚", "13900000000", "", "", "", "", "", ""],
+        ["辛", "13800000011", "", "", "999", "", "", ""],
+        ["壬", "13800000012", "", "", "", "", "-5", ""],
+        ["好人二", "13800000013", "", "45356", "", "", "7", ""]]
+FIELDS = ("name", "phone", "tier", "birthday", "store", "visits", "points", "greeted", "created_by")
+
+
+def _seed(inst):
+    inst.records.create("stores", {"name": "总店"}, source="test")
+    inst.records.create("members", {"name": "老会员", "phone": "13900000000"}, source="test")
+
+
+def test_fast_path_refuses_and_writes_what_the_record_service_does(make_platform, tmp_path):
+    platform = make_platform(CLUB, CLUB.replace("app: club", "app: fast"))
+    slow, fast = platform.apps["club"], platform.apps["fast"]
+    _seed(slow)
+    _seed(fast)
+    path = write_csv(tmp_path / "m.csv", ROWS)
+    _j, a = do_import(slow, path, rules=False, chunk=5)
+    job, b = do_import(fast, path, rules=False, bulk=True, chunk=5)
+    assert (a.inserted, a.failed) == (b.inserted, b.failed) == (2, 10)
+    assert sorted((e.row, e.column) for e in a.errors) == sorted((e.row, e.column) for e in b.errors)
+    assert [{k: m[k] for k in FIELDS} for m in members(slow)] == [{k: m[k] for k in FIELDS} for m in members(fast)]
+    assert [(e["change"], e["ledger_key"]) for e in entries(fast)] == [(100, f"import-{job}-2"), (7, f"import-{job}-13")]
+    audit = platform.metadata.tables["tessera_audit"]
+    with platform.engine.connect() as conn:
+        logged = conn.execute(sa.select(audit.c.record_id).where(
+            audit.c.app == "fast", audit.c.tbl == "members", audit.c.action == "create",
+            audit.c.source == "import")).scalars().all()
+    assert sorted(logged) == sorted(m["id"] for m in members(fast)[1:])
+
+
+def test_fast_path_only_with_rules_off_in_insert_mode(make_platform, tmp_path):
+    inst = make_platform(CLUB).apps["club"]
+    path = write_csv(tmp_path / "m.csv", [["姓名"], ["甲"]])
+    with pytest.raises(RecordError, match="fast path"):
+        do_import(inst, path, bulk=True)
+    clerk = Access(inst.form, roles={"clerk"}, user_id=3)
+    job = service.prepare(inst, "members", path, "m.csv", bulk=True, rules=False, access=clerk, actor=3)
+    out = service.run(inst, job, access=clerk, actor=3)
+    assert out.inserted == 1 and members(inst)[0]["created_by"] == 3 and members(inst)[0]["greeted"] is False

@@ -1,0 +1,166 @@
+"""Each chart type's numbers on the fixed data set of report_fixture, worked out by hand."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from engines.report.charts import CHART_TYPES
+from engines.report.charts.funnel import steps
+from engines.report.charts.pivot import grid
+from engines.report.query import View
+from tests.report_fixture import APP, RANGE, fill
+
+
+@pytest.fixture
+def shop(make_platform):
+    inst = make_platform(APP).apps["shop"]
+    fill(inst)
+    return inst
+
+
+def rows(inst, chart, view=RANGE):
+    reports = inst.form.extensions["reports"]
+    board = inst.app.reports.dashboards["sales"]
+    return reports.rows(board, board.charts[chart], view)
+
+
+def figure(inst, chart, lang="en", view=RANGE):
+    reports = inst.form.extensions["reports"]
+    board = inst.app.reports.dashboards["sales"]
+    return reports.figure(board, board.charts[chart], view, lang)
+
+
+def num(v):
+    return None if v is None else round(float(v), 4)
+
+
+def test_every_chart_type_is_in_the_registry():
+    assert set(CHART_TYPES) == {"line", "bar", "pie", "indicator", "leaderboard", "pivot", "funnel", "map"}
+
+
+def test_line_by_day_in_the_app_zone_with_empty_days_and_a_running_total(shop):
+    got = [(str(r["day"])[:10], num(r["sales"]), num(r["cum"])) for r in rows(shop, "daily")]
+    # 40 before the range opens the running total; the order at 00:30 on the 11th (UTC: the 10th) is the 11th's
+    assert got == [("2026-11-02", 150, 190), ("2026-11-03", 0, 190), ("2026-11-04", 30, 220),
+                   ("2026-11-05", 0, 220), ("2026-11-06", 0, 220), ("2026-11-07", 0, 220),
+                   ("2026-11-08", 0, 220), ("2026-11-09", 0, 220), ("2026-11-10", 200, 420),
+                   ("2026-11-11", 20, 440)]
+    fig = figure(shop, "daily")
+    assert fig["data"][0]["y"][0] == 150 and fig["data"][0]["customdata"][0] == "150.00"   # exact on hover
+
+
+def test_bar_stacked_by_week_and_tier(shop):
+    got = {(str(r["week"])[:10], r["tier"]): num(r["sales"]) for r in rows(shop, "weekly") if r["tier"]}
+    assert got == {("2026-11-02", "normal"): 30, ("2026-11-02", "vip"): 150, ("2026-11-09", "vip"): 220}
+    fig = figure(shop, "weekly")
+    assert fig["layout"]["barmode"] == "stack"
+    by_name = {t["name"]: t["y"] for t in fig["data"]}
+    assert by_name == {"normal": [30, 0], "vip": [150, 220]}
+
+
+def test_pie_by_tier(shop):
+    assert [(r["tier"], num(r["sales"])) for r in rows(shop, "tiers")] == [("vip", 370), ("normal", 30)]
+    fig = figure(shop, "tiers", "zh")
+    assert fig["data"][0]["hole"] == 0.5 and list(fig["data"][0]["labels"]) == ["vip", "normal"]
+
+
+def test_indicator_against_the_previous_period(shop):
+    (r,) = rows(shop, "card")
+    assert (num(r["sales"]), num(r["sales__previous"]), r["n"], r["n__previous"]) == (400, 40, 5, 1)
+
+
+def test_leaderboard_top_two(shop):
+    got = [(r["member__title"], num(r["sales"]), r["n"]) for r in rows(shop, "top")]
+    assert got == [("C", 200, 1), ("A", 170, 3)]
+
+
+def test_pivot_with_totals_computed_not_added(shop):
+    board = shop.app.reports.dashboards["sales"]
+    cols, body = grid(rows(shop, "grid"), board.charts["grid"], shop.app.reports.datasets["orders"], "en")
+    assert cols == ["广东省", "浙江省", "Total"]
+    assert body == [("normal", ["0", "1", "1"]), ("vip", ["2", "0", "2"]), ("Total", ["2", "1", "3"])]
+
+
+def test_funnel_over_related_purchases(shop):
+    board = shop.app.reports.dashboards["sales"]
+    got = steps(rows(shop, "steps"), board.charts["steps"], shop.app.reports.datasets["members"])
+    assert [(m.name, v) for m, v, _, _ in got] == [("members", 4), ("buyers", 3), ("repeaters", 2)]
+    assert num(got[2][3]) == round(2 / 3, 4)
+
+
+def test_map_by_province(shop):
+    assert [(r["province"], r["n"]) for r in rows(shop, "where")] == [("广东省", 4), ("浙江省", 1)]
+    fig = figure(shop, "where")
+    assert fig["data"][0]["type"] == "treemap" and list(fig["data"][0]["values"]) == [4, 1]
+
+
+def test_region_city_part(shop):
+    board = shop.app.reports.dashboards["sales"]
+    chart = dataclasses.replace(board.charts["where"], by=("province", "city"))
+    with shop.form.engine.connect() as conn:
+        got = {(r["province"], r["city"]): r["n"]
+               for r in conn.execute(shop.form.extensions["reports"].statement(chart, RANGE)).mappings()}
+    assert got == {("广东省", "深圳市"): 3, ("广东省", "广州市"): 1, ("浙江省", "杭州市"): 1}
+
+
+def test_purchase_kpis(shop):
+    (r,) = rows(shop, "kpis")
+    assert num(r["repurchase"]) == round(1 / 3, 4)     # A bought 3 times in the range; B and C once
+    # gaps: A 14.5 h, B 10 days (since 25 October), A 8 days 1 hour
+    assert num(r["gap"]) == round((14.5 / 24 + 10 + 8 + 1 / 24) / 3, 4)
+    assert num(r["arpu"]) == 100                     # 400 over 4 members
+    assert num(r["aov"]) == 80
+
+
+def test_churn_rate(shop):
+    (r,) = rows(shop, "churn")
+    assert num(r["churn"]) == round(1 / 3, 4)        # B last bought on the 4th: over 7 days before the 12th
+
+
+def test_points_kpis(shop):
+    (r,) = rows(shop, "points")
+    assert (r["issued"], r["consumed"], r["outstanding"]) == (160, 30, 610)
+    assert num(r["liability"]) == 6.1
+
+
+def test_global_filter_applies_to_charts_with_the_dimension(shop):
+    view = dataclasses.replace(RANGE, filters={"tier": ("normal",)})
+    assert [(r["tier"], num(r["sales"])) for r in rows(shop, "tiers", view)] == [("normal", 30)]
+    # the members funnel has a tier dimension too: only B and D
+    assert rows(shop, "steps", view) == [{"members": 2, "buyers": 1, "repeaters": 1}]
+
+
+@pytest.mark.parametrize("bucket,expected", [("month", [("2026-11-01", 400)]),
+                                              ("quarter", [("2026-10-01", 400)]),
+                                              ("year", [("2026-01-01", 400)])])
+def test_coarser_buckets(shop, bucket, expected):
+    board = shop.app.reports.dashboards["sales"]
+    chart = dataclasses.replace(board.charts["daily"], by=(bucket,), measures=("sales",))
+    with shop.form.engine.connect() as conn:
+        got = conn.execute(shop.form.extensions["reports"].statement(chart, RANGE)).mappings().all()
+    assert [(str(r[bucket])[:10], num(r["sales"])) for r in got] == expected
+
+
+def test_a_chart_over_many_rows_is_one_aggregate_query(shop):
+    orders = shop.form.sql["orders"]
+    now = dt.datetime(2026, 11, 5, 2, 0)
+    with shop.form.engine.begin() as conn:
+        conn.execute(orders.insert(), [dict(member=1 + i % 3, amount=1, status="completed", ordered_at=now,
+                                            created_at=now, updated_at=now) for i in range(20000)])
+    statements = []
+    def listen(conn, cursor, statement, *args):
+        if statement.split()[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):   # SQLite's own BEGIN
+            statements.append(statement)
+    sa.event.listen(shop.form.engine, "before_cursor_execute", listen)
+    try:
+        for chart in ("daily", "weekly", "tiers", "card", "top", "grid", "where"):
+            statements.clear()
+            result = rows(shop, chart, View(start=dt.date(2026, 11, 2), end=dt.date(2026, 11, 12)))
+            assert len(statements) == 1, chart
+            assert "GROUP BY" in statements[0] or chart == "card"
+        assert [(r["province"], r["n"]) for r in result] == [("广东省", 4 + 6667 + 6666), ("浙江省", 1 + 6667)]   # ids 1 (A), 3 (C); 2 (B)
+    finally:
+        sa.event.remove(shop.form.engine, "before_cursor_execute", listen)
