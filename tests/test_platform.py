@@ -34,6 +34,8 @@ def test_demo_data_fills_every_table_of_both_apps(make_platform):
             with platform.engine.connect() as conn:
                 assert conn.execute(sa.select(sa.func.count()).select_from(sql)).scalar_one() > 0, tname
     assert fill_demo_data(platform, scale=0.02) == {}  # only empty tables are filled
+    with platform.engine.connect() as conn:            # no SMS to made-up phones waits in the outbox
+        assert conn.execute(sa.select(sa.func.count()).select_from(platform.system["outbox"])).scalar_one() == 0
 
 
 def test_auto_number_lookup_and_rollup(make_platform):
