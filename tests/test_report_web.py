@@ -130,6 +130,25 @@ def test_cache_is_dropped_when_a_source_table_is_written(site):
     assert client.get(url).get_json()["rows"] == [["normal", 5], ["vip", 0]]
 
 
+def test_a_write_another_server_process_made_shows_within_the_cache_age(site):
+    """Several gunicorn workers each keep a cache: a write through another one is not heard here, so
+    results are kept `max_age` seconds at most."""
+    platform, app = site
+    inst = platform.apps["shop"]
+    cache = inst.form.extensions["reports"].cache
+    now = [1000.0]
+    cache.clock = lambda: now[0]
+    client = client_for(app, "mia")
+    url = f"/api/shop/dashboards/sales/charts/tiers?{ARGS}"
+    assert client.get(url).get_json()["rows"] == [["vip", 370], ["normal", 30]]
+    with inst.form.engine.begin() as conn:       # as another process would: this cache hears nothing
+        conn.execute(inst.form.sql["orders"].update().values(amount=1))
+    now[0] += cache.max_age - 1
+    assert client.get(url).get_json()["rows"] == [["vip", 370], ["normal", 30]]
+    now[0] += 2
+    assert client.get(url).get_json()["rows"] != [["vip", 370], ["normal", 30]]
+
+
 def test_charts_count_only_the_rows_the_viewer_may_read(make_platform):
     text = APP.replace("""  orders:
     fields:""", """  orders:
