@@ -7,8 +7,9 @@ does it: `records.update` validates, audits, runs `earn_on_order` (posts floor(a
 points with key order-<id>), the ledger moves members.points, and `count_earned` (members.total_earned)
 and the tier rules follow. Per event the engine writes: the order update, one ledger entry (its
 remaining amount and balance_after set; an earning opens no row in the lots table), the member's
-points and total_earned, 4 audit rows and 3 rule-run rows (`task_orders`, L4, finds no active order
-task in the bench's data: one query). The baseline writes the same rows, reading
+points and total_earned, 5 audit rows and 3 rule-run rows (`task_orders`, L4, marks the order counted
+and finds no active order task in the bench's data). The baseline writes `tasks_counted` with the
+status, in one UPDATE. The baseline writes the same rows, reading
 only what it needs, in one transaction per event (BEGIN IMMEDIATE on SQLite, as the engine).
 
 Members, orders and the pre-filled ledger rows are raw INSERTs (setup, not measured). Engine and
@@ -100,7 +101,7 @@ def baseline(platform):
     # task_orders (L4): the active order tasks, none in the bench's data
     order_tasks = sa.select(tasks.c.id).where(tasks.c.active.is_(True), tasks.c.action == "order")
     upd_order = o.update().where(o.c.id == sa.bindparam("oid")).values(
-        status="completed", updated_at=sa.bindparam("now"), updated_by=None)
+        status="completed", tasks_counted=True, updated_at=sa.bindparam("now"), updated_by=None)
     upd_member = (m.update().where(m.c.id == sa.bindparam("mid"))
                   .where(sa.func.coalesce(m.c.points, 0) + sa.bindparam("pts") >= 0)
                   .values(points=sa.func.coalesce(m.c.points, 0) + sa.bindparam("pts"),
@@ -127,6 +128,8 @@ def baseline(platform):
             conn.execute(audit.insert(), [
                 {**base, "tbl": "orders", "record_id": oid, "source": "api",
                  "changes": as_json({"status": [status, "completed"]})},
+                {**base, "tbl": "orders", "record_id": oid, "source": "rule",
+                 "changes": as_json({"tasks_counted": [False, True]})},
                 {**base, "tbl": "members", "record_id": member, "source": "rule",
                  "changes": as_json({"points": [points - pts, points]})},
                 {**base, "tbl": "points_ledger", "record_id": entry, "source": "rule", "action": "create",

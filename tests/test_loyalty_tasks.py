@@ -49,6 +49,18 @@ def test_L4_tasks_count_actions_and_pay_their_reward_once(loyalty):
     assert sorted(rewards) == sorted([(50, f"task-{rows[monthly['id']]['id']}"), (100, f"task-{rows[first['id']]['id']}")])
     assert points(inst, member["id"]) == 10 + 50 + 100 + 10 + 10
     assert ledger_ok(inst)
+    # an order reopened and completed again counts once, as it earns once: not even for a task of
+    # three orders added meanwhile
+    three = task(olga, oh, name="本月下单3次", kind="monthly", action="order", target_count=3, reward_points=30)
+    sam.patch(f"/api/loyalty/orders/{order['id']}", json={"status": "paid"}, headers=sh)
+    assert sam.patch(f"/api/loyalty/orders/{order['id']}", json={"status": "completed"}, headers=sh).status_code == 200
+    again = {p["task"]: p for p in mia.get("/api/loyalty/task_progress").get_json()["data"]}
+    assert three["id"] not in again and points(inst, member["id"]) == 10 + 50 + 100 + 10 + 10
+    fresh = sam.post("/api/loyalty/orders", json={"order_no": "T-3", "member": member["id"], "amount": "10.00"},
+                     headers=sh).get_json()
+    sam.patch(f"/api/loyalty/orders/{fresh['id']}", json={"status": "completed"}, headers=sh)
+    again = {p["task"]: p for p in mia.get("/api/loyalty/task_progress").get_json()["data"]}
+    assert again[three["id"]]["count"] == 1
 
 
 def test_L4_a_completed_profile_counts_and_an_operator_completing_a_task_pays_once(loyalty):

@@ -240,6 +240,7 @@ PROBES = {
     ("loyalty", "redemptions"): {
         "member": _other_member, "product": lambda w, app, rec: w.product_off, "quantity": 5, "points_cost": 1,
         "status": "approved", "tracking_no": "SF0001"},
+    ("loyalty", "orders"): {"tasks_counted": True},
     ("loyalty", "coupons"): {
         "member": _other_member, "face_value": "99.00", "min_spend": "1.00", "points_cost": 77,
         "source": "lottery", "expires_on": "2030-01-01"},
