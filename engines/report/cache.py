@@ -1,8 +1,8 @@
 """Chart results kept until a table they read is written.
 
 One cache per installed app (held by its ReportRuntime, built with the app, so a new version of a
-definition starts empty and nothing is shared between platforms). It subscribes to the app's record
-events: a write to a table drops, after the write commits, every result that read it. A result
+definition starts empty and nothing is shared between platforms). The runtime drops, after a write
+commits, every result that read the written table (`drop`). A result
 being computed while such a write commits is not stored (a generation number per table says so).
 A result is also kept for at most `max_age` seconds: with several server processes, a write made
 through another one is not seen here, so that is how long a dashboard can lag behind it.
@@ -22,12 +22,6 @@ class ResultCache:
         self._lock = threading.Lock()
         self._entries: OrderedDict = OrderedDict()     # key -> (tables, value, stored at)
         self._generation: dict[str, int] = {}
-
-    def subscribe(self, subscribers) -> None:
-        subscribers.add(self._on_event)
-
-    def _on_event(self, event, writer) -> None:
-        writer.after.on_commit(lambda: self.drop(event.table))
 
     def generation(self, tables) -> tuple:
         with self._lock:

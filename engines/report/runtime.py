@@ -15,12 +15,21 @@ class ReportRuntime:
         self.form, self.reports = form, reports
         self.cache = ResultCache()
         self.reads = {name: _tables_read(form, ds) for name, ds in reports.datasets.items()} if reports else {}
-        form.subscribers.add(self._on_event)
+        read = frozenset().union(*self.reads.values())
+        # a write to a table a chart reads (or to a ledger whose account table one reads: its balances
+        # change too) drops results after the commit; other writes cost nothing here
+        self.drops = {}
+        for name, t in form.tables.items():
+            tables = [x for x in (name, t.ledger.account_table if t.ledger else None) if x in read]
+            if tables:
+                self.drops[name] = tables
+        if self.drops:
+            form.subscribers.add(self._on_event)
 
     def _on_event(self, event, writer) -> None:
-        ledger = self.form.tables[event.table].ledger
-        tables = [event.table] + ([ledger.account_table] if ledger is not None else [])  # its balances change too
-        writer.after.on_commit(lambda: [self.cache.drop(t) for t in tables])
+        tables = self.drops.get(event.table)
+        if tables:
+            writer.after.on_commit(lambda: [self.cache.drop(t) for t in tables])
 
     @property
     def dashboards(self):

@@ -30,40 +30,41 @@ def _now():
 
 def should_skip(engine, log_table, app: str, rule) -> bool:
     """Whether this firing is held back; holds the rule when its last runs all failed, and lets a
-    held rule go again when its definition changed."""
+    held rule go again when its definition changed. Reads only, unless one of those happens."""
     table = held_table(log_table.metadata)
-    with engine.execution_options(tessera_write=True).begin() as conn:
+    with engine.connect() as conn:
         row = conn.execute(sa.select(table).where(table.c.app == app, table.c.rule == rule.name)).first()
-        if row is not None and row.held_at is not None:
-            if row.fingerprint == rule.fingerprint:
-                return True
-            _release(conn, table, app, rule.name, rule.fingerprint)
-            return False
-        last = conn.execute(sa.select(log_table.c.outcome, log_table.c.error)
-                            .where(log_table.c.app == app, log_table.c.rule == rule.name,
-                                   log_table.c.at > (row.released_at if row and row.released_at else dt.datetime.min))
-                            .order_by(log_table.c.id.desc()).limit(FAILURE_LIMIT)).all()
-        if len(last) < FAILURE_LIMIT or any(r.outcome != "failed" for r in last):
-            return False
-        values = {"fingerprint": rule.fingerprint, "held_at": _now(), "error": last[0].error}
+        held = row is not None and row.held_at is not None
+        if not held:
+            last = conn.execute(sa.select(log_table.c.outcome, log_table.c.error)
+                                .where(log_table.c.app == app, log_table.c.rule == rule.name,
+                                       log_table.c.at > (row.released_at if row and row.released_at
+                                                         else dt.datetime.min))
+                                .order_by(log_table.c.id.desc()).limit(FAILURE_LIMIT)).all()
+    if held:                            # it goes again only with a changed definition
+        if row.fingerprint == rule.fingerprint:
+            return True
+        release(engine, log_table.metadata, app, rule)
+        return False
+    if len(last) < FAILURE_LIMIT or any(r.outcome != "failed" for r in last):
+        return False
+    values = {"fingerprint": rule.fingerprint, "held_at": _now(), "error": last[0].error}
+    with engine.execution_options(tessera_write=True).begin() as conn:
         if row is None:
             conn.execute(table.insert().values(app=app, rule=rule.name, **values))
         else:
             conn.execute(table.update().where(table.c.app == app, table.c.rule == rule.name).values(**values))
-        return True
+    return True
 
 
 def release(engine, metadata, app: str, rule) -> bool:
     """An admin's "resume": the rule runs at its next firing. False when it was not held."""
     table = held_table(metadata)
     with engine.execution_options(tessera_write=True).begin() as conn:
-        return _release(conn, table, app, rule.name, rule.fingerprint)
-
-
-def _release(conn, table, app, name, fingerprint) -> bool:
-    done = conn.execute(table.update().where(table.c.app == app, table.c.rule == name, table.c.held_at.is_not(None))
-                        .values(held_at=None, released_at=_now(), fingerprint=fingerprint))
-    return done.rowcount > 0
+        done = conn.execute(table.update().where(table.c.app == app, table.c.rule == rule.name,
+                                                 table.c.held_at.is_not(None))
+                            .values(held_at=None, released_at=_now(), fingerprint=rule.fingerprint))
+        return done.rowcount > 0
 
 
 def held_rules(conn, metadata) -> list[dict]:

@@ -130,10 +130,7 @@ def insert_entry(writer, t, clean, system, row) -> int:
         lots.consume(writer.conn, writer.form.sql[t.name], lots_sql, led, entry_id, account_id, -amount, prefer)
         writer.unit.drop_table(t.name)      # the lots it consumed hold less now
     if moved is not None:
-        account_t = writer.form.tables[led.account_table]
-        record = writer.get(led.account_table, account_id)
-        writer._emit("updated", account_t, account_id, {**record, led.balance: moved - amount}, record,
-                     frozenset({led.balance}))
+        _balance_moved(writer, led, account_id, moved - amount)
     return entry_id
 
 
@@ -191,10 +188,15 @@ def release(writer, table, entry_id) -> bool:
         conn.execute(sa.update(sql).where(sql.c.id == entry_id).values(done))
     writer.unit.drop_table(table)
     if amount:
-        record = writer.get(led.account_table, account_id)
-        writer._emit("updated", writer.form.tables[led.account_table], account_id,
-                     {**record, led.balance: before}, record, frozenset({led.balance}))
+        _balance_moved(writer, led, account_id, before)
     return True
+
+
+def _balance_moved(writer, led, account_id, before) -> None:
+    """The account's `updated` event for its balance (rules and the audit log see it change)."""
+    record = writer.get(led.account_table, account_id)
+    writer._emit("updated", writer.form.tables[led.account_table], account_id, {**record, led.balance: before},
+                 record, frozenset({led.balance}))
 
 
 def entry_columns(t, clean, system) -> dict:

@@ -8,6 +8,7 @@ from itertools import groupby
 
 import sqlalchemy as sa
 
+from engines.form.ledger.expiry import reached
 from engines.form.ledger.post import release
 from engines.form.records import RecordService
 
@@ -21,9 +22,7 @@ def release_due(form, now: dt.datetime) -> int:
         if led is None or led.available is None:
             continue
         sql = form.sql[t.name]
-        col = sql.c[led.available]
-        due = col <= now.astimezone(form.timezone).date() if t.fields[led.available].type == "date" else \
-            col <= now.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        due = reached(form, t, led.available, now, through_the_day=False)
         with form.engine.connect() as conn:
             rows = conn.execute(sa.select(sql.c[led.account], sql.c.id).where(sql.c.ledger_pending.is_(True), due)
                                 .order_by(sql.c[led.account], sql.c.id)).all()
