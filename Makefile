@@ -23,11 +23,13 @@ run: $(STAMP)
 
 # The suite runs twice: on SQLite, then on PostgreSQL when it is reachable (CI requires it:
 # TESSERA_REQUIRE_PG=1 turns a missing PostgreSQL, and any skipped test, into a failure).
+# Two workers (pytest-xdist), one test file each at a time; on PostgreSQL each has its own database.
+PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadfile
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== the same suite on PostgreSQL ($(PG_URL)) =="; \
-	  TESSERA_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q; \
+	  TESSERA_TEST_DATABASE_URL=$(PG_URL) $(PYTEST); \
 	else \
 	  echo "PostgreSQL at $(PG_URL) is not reachable: the PostgreSQL pass was SKIPPED"; \
 	  test -z "$$TESSERA_REQUIRE_PG"; \

@@ -130,15 +130,23 @@ def _check_depth(text: str, name: str) -> None:
     `[` or `- ` nest deeply enough to overflow the C stack (a crash, not an exception). The event
     parser keeps its own stack, so counting its events is safe, and stops at the first offence."""
     depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, _OPEN):
-            depth += 1
-            if depth > MAX_DEPTH:
-                m = event.start_mark
-                raise LoadFailed([BuildError(Mark(name, m.line + 1, m.column + 1), (),
-                                             f"nesting deeper than {MAX_DEPTH} levels")])
-        elif isinstance(event, _CLOSE):
-            depth -= 1
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, _OPEN):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    _too_deep(name, event.start_mark)
+            elif isinstance(event, _CLOSE):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        # libyaml 0.2.6+ stops at its own limit (1000) while scanning ahead, before the events come
+        if exc.problem_mark and "nesting depth" in (exc.problem or ""):
+            _too_deep(name, exc.problem_mark)
+        raise
+
+
+def _too_deep(name: str, m) -> None:
+    raise LoadFailed([BuildError(Mark(name, m.line + 1, m.column + 1), (), f"nesting deeper than {MAX_DEPTH} levels")])
 
 
 _OPEN = (yaml.SequenceStartEvent, yaml.MappingStartEvent)

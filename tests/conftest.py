@@ -10,7 +10,30 @@ import pytest
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_URL = os.environ.get("TESSERA_TEST_DATABASE_URL", "")
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker wipes and fills a database of its own (`test_gw0`, ...)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    made = sa.engine.make_url(url)
+    return made.set(database=f"{made.database}_{worker}").render_as_string(hide_password=False)
+
+
+PG_URL = _worker_database(os.environ.get("TESSERA_TEST_DATABASE_URL", ""))
+
+
+def pytest_configure(config):
+    """Create this worker's own PostgreSQL database the first time it is needed."""
+    if not PG_URL or not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    mine = sa.engine.make_url(PG_URL).set(drivername="postgresql+psycopg")
+    base = sa.engine.make_url(os.environ["TESSERA_TEST_DATABASE_URL"]).set(drivername="postgresql+psycopg")
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (mine.database,)).first():
+            conn.exec_driver_sql(f'CREATE DATABASE "{mine.database}"')
+    engine.dispose()
 
 
 @pytest.fixture
