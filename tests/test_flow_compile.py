@@ -75,3 +75,22 @@ def test_layers_follow_the_longest_path_and_ignore_a_rejection_sent_back(tmp_pat
     assert layer["check"] == 0 and layer["check_again"] == 1 and layer["split"] == 2
     assert layer["ship"] == layer["tell"] == 3 and layer["both"] == 4 and layer["done"] == 5
     assert flow.nodes["check"].target("timeout") == "refused" and flow.nodes["check"].timeout.decide is None
+
+
+def test_the_diagram_draws_every_node_labelled_edges_and_highlights_the_current_node(tmp_path):
+    import xml.etree.ElementTree as ET
+    from engines.flow.diagram import render_svg
+    path = tmp_path / "app.yaml"
+    path.write_text(FLOW, encoding="utf-8")
+    flow = compile_app(str(path)).flows["big"]
+    svg = render_svg(flow, "en", current=("ship",))
+    root = ET.fromstring(svg)                       # well-formed SVG
+    ns = "{http://www.w3.org/2000/svg}"
+    nodes = {g.get("data-node"): g for g in root.iter(ns + "g") if g.get("data-node")}
+    assert list(nodes) == list(flow.nodes)
+    assert [g.get("class") for n, g in nodes.items() if "current" in g.get("class")] == ["node task current"]
+    outcomes = [g.get("data-outcome") for g in root.iter(ns + "g") if "edge" == g.get("class")]
+    assert outcomes.count("approve") == 2 and outcomes.count("reject") == 2 and outcomes.count("complete") == 1
+    labels = {t.text for t in root.iter(ns + "text") if t.get("class") == "edge-label"}
+    assert labels == {"approve", "reject", "complete", "next"}
+    assert "ship" in {t.text for t in root.iter(ns + "text")}
