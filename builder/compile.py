@@ -12,6 +12,7 @@ from builder.errors import BuildError, Mark
 from builder.loader import LoadFailed, Marks, load_text, read_file
 from builder.model import App
 from engines.common.labels import Label
+from engines.flow.compile import compile_flows
 from engines.form.compile import compile_tables
 from engines.form.ledger.definition import compile_ledgers
 from engines.form.permissions import compile_permissions
@@ -94,6 +95,7 @@ def compile_app(path) -> App:
     tables = compile_ledgers(data.get("tables", {}), tables, report, invalid)
     signup = compile_registration(data.get("registration"), tables, roles, report)
     rules = compile_rules(data.get("rules"), tables, roles, report, invalid)
+    flows = compile_flows(data.get("flows"), tables, roles, report, invalid)
     reports = compile_reports(data.get("datasets"), data.get("dashboards"), tables, roles, report, invalid)
     if errors:
         raise BuildFailed(_capped(errors))
@@ -102,7 +104,7 @@ def compile_app(path) -> App:
         description=Label.of(data["description"]) if "description" in data else None,
         version=str(data.get("version", "1")), timezone=timezone,
         roles=roles, tables=MappingProxyType(tables), user_profile=profile, registration=signup, rules=rules,
-        reports=reports,
+        reports=reports, flows=flows,
         source=path, files=tuple(files), definition_hash=digest.hexdigest(),
     )
 

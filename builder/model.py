@@ -1,7 +1,8 @@
 """The compiled App: the only thing engines and the runtime read. Immutable."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Mapping
 
 from engines.common.labels import Label
@@ -24,6 +25,7 @@ class App:
     registration: Any = None          # engines.form.registration.Registration: self sign-up, when offered
     rules: tuple = ()                 # engines.rules.model.Rule, highest priority first
     reports: Any = None               # engines.report.model.Reports: datasets and dashboards
+    flows: Mapping = field(default_factory=lambda: MappingProxyType({}))   # engines.flow.model.Flow by name (compiled; no runtime yet)
 
     @property
     def sql_prefix(self) -> str:

@@ -16,6 +16,7 @@ from jsonschema.exceptions import best_match
 
 from builder.errors import BuildError
 from engines.common.problems import did_you_mean
+from engines.flow import schema as flow_schema
 from engines.form import definition_schema as form_schema
 from engines.report import schema as report_schema
 from engines.rules import schema as rules_schema
@@ -32,6 +33,7 @@ def build_schema() -> dict:
     form_props, form_defs = form_schema.schema_part()
     rules_props, rules_defs = rules_schema.schema_part()
     report_props, report_defs = report_schema.schema_part()
+    flow_props, flow_defs = flow_schema.schema_part()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
@@ -51,8 +53,9 @@ def build_schema() -> dict:
             **form_props,
             **rules_props,
             **report_props,
+            **flow_props,
         },
-        "$defs": {**form_defs, **rules_defs, **report_defs},
+        "$defs": {**form_defs, **rules_defs, **report_defs, **flow_defs},
     }
 
 
