@@ -1,6 +1,7 @@
 """Phone numbers, stored in E.164 ("+8613812345678") so one number has one spelling."""
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -9,6 +10,28 @@ from phonenumbers import PhoneNumberFormat
 
 from engines.common.labels import Label, msg
 from engines.form.fields.base import FieldError, FieldType
+
+# The spelling Chinese sheets hold for a mainland mobile: 11 digits from 1[3-9], maybe after +86/0086,
+# single spaces or dashes between digits. Anything else goes to phonenumbers.
+_MAINLAND = re.compile(r"(?:\+86|0086)?[ -]?(1[3-9](?:[ -]?\d){9})")
+
+
+@functools.cache
+def _cn_mobile_pattern() -> re.Pattern:
+    # phonenumbers' own CN mobile ranges, so the fast path accepts exactly the numbers it calls valid
+    desc = phonenumbers.PhoneMetadata.metadata_for_region("CN").mobile
+    return re.compile(desc.national_number_pattern)
+
+
+def mainland_mobile(text: str) -> str | None:
+    """E.164 of a mainland mobile written the common ways, or None to leave the text to phonenumbers."""
+    found = _MAINLAND.fullmatch(text)
+    if found is None:
+        return None
+    digits = found.group(1).replace(" ", "").replace("-", "")
+    if _cn_mobile_pattern().fullmatch(digits) is None:
+        return None
+    return "+86" + digits
 
 
 class PhoneField(FieldType):
@@ -35,6 +58,12 @@ class PhoneField(FieldType):
 
     def parse(self, field, raw):
         region = self.region(field)
+        if region == "CN" and isinstance(raw, (str, int, float)) and not isinstance(raw, bool):
+            # a third of an import's time went to phonenumbers; most cells are plain mobiles
+            fast = mainland_mobile(str(int(raw)) if isinstance(raw, float) and raw.is_integer()
+                                   else str(raw).strip())
+            if fast is not None:
+                return fast
         invalid = msg(f"is not a valid phone number (outside {region}, start with + and the country code)",
                       f"不是有效的电话号码（{region} 以外的号码请以 + 和国家代码开头）")
         if isinstance(raw, bool) or isinstance(raw, (dict, list)):
