@@ -4,7 +4,7 @@ statements directly with sqlite3 (goal: at most 1.5 times the direct time, and u
 The tables are filled with sqlite3 bulk inserts (setup, not measured). Each run drops the results
 cache first, so every chart runs its statement; the direct run executes the very statements the
 engine built (compiled with their values), on a connection of its own.
-Usage: python bench/dashboard.py [orders] [ledger rows]
+Usage: python bench/dashboard.py [orders] [ledger rows] [-v]
 """
 import datetime as dt
 import random
@@ -20,8 +20,9 @@ sys.path.insert(0, str(ROOT))
 from engines.report.query import View  # noqa: E402
 from runtime.platform import Platform  # noqa: E402
 
-ORDERS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-LEDGER = int(sys.argv[2]) if len(sys.argv) > 2 else 3_000_000
+ARGS = [a for a in sys.argv[1:] if a != "-v"]      # -v: each statement and its query plan too
+ORDERS = int(ARGS[0]) if ARGS else 1_000_000
+LEDGER = int(ARGS[1]) if len(ARGS) > 1 else 3_000_000
 MEMBERS = 20_000
 RUNS = 3
 DEFINITION = """
@@ -169,6 +170,16 @@ def main():
     print(f"ratio: {engine / plain:.2f} (goal <= 1.5); absolute: {engine:.2f} s (goal < 2 s)")
     print(f"the statements side by side (4 threads, as /api/<app>/dashboards/<name> runs them): "
           f"{min(times['parallel']):.2f} s; again from the results cache: {min(times['cached']) * 1000:.1f} ms")
+    each = []
+    for name, sql in zip(board.charts, sqls):
+        t = time.perf_counter()
+        direct.execute(sql).fetchall()
+        each.append(f"{name} {time.perf_counter() - t:.2f}")
+    print("each statement directly (s):", ", ".join(each))
+    if "-v" in sys.argv:
+        for name, sql in zip(board.charts, sqls):
+            plan = [r[-1] for r in direct.execute("EXPLAIN QUERY PLAN " + sql)]
+            print(f"-- {name}: {sql}\n   plan: {plan}")
     platform.dispose()
 
 

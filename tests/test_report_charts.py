@@ -131,6 +131,11 @@ def test_global_filter_applies_to_charts_with_the_dimension(shop):
     assert [(r["tier"], num(r["sales"])) for r in rows(shop, "tiers", view)] == [("normal", 30)]
     # the members funnel has a tier dimension too: only B and D
     assert rows(shop, "steps", view) == [{"members": 2, "buyers": 1, "repeaters": 1}]
+    # a pivot's totals too, though the grand total groups by nothing (the filter brings the join)
+    board = shop.app.reports.dashboards["sales"]
+    cols, body = grid(rows(shop, "grid", view), board.charts["grid"], shop.app.reports.datasets["orders"], "en")
+    assert cols == ["浙江省", "Total"]
+    assert body == [("normal", ["1", "1"]), ("Total", ["1", "1"])]
 
 
 @pytest.mark.parametrize("bucket,expected", [("month", [("2026-11-01", 400)]),

@@ -184,16 +184,18 @@ class ChartQuery:
         start, end = self.range()
         names = list(self.chart.by)
         parts = []
+        labels = [n for n, _ in self.dims(self._frame(), names)]
         for kind, keep in (("cell", names), ("row", names[:1]), ("col", names[1:]), ("all", [])):
             frame = self._frame()
-            dims = self.dims(frame, names)
-            kept = [(n, c) for n, c in dims if n.split("__")[0] in keep]
+            # only the kept dimensions' joins: a total over the store needs no join to the members
+            kept = self.dims(frame, keep)
+            mine = dict(kept)
             cols = [sa.literal(kind).label("__kind")]
-            cols += [(c if n.split("__")[0] in keep else sa.null()).label(n) for n, c in dims]
+            cols += [(mine[n] if n in mine else sa.null()).label(n) for n in labels]
             cols += [aggregate(m, frame, self.dataset.measures, None, self.view.params).label(m.name)
                      for m in self.measures]
+            cond = self.where(frame, start, end)     # before from_clause(): a filter may add a join
             stmt = sa.select(*cols).select_from(frame.from_clause())
-            cond = self.where(frame, start, end)
             if cond is not None:
                 stmt = stmt.where(cond)
             if kept:

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from engines.report.cache import ResultCache
 from engines.report.charts import CHART_TYPES
+from engines.report.indexes import dataset_indexes
 from engines.report.query import ChartQuery, View, run
 
 
@@ -14,6 +15,8 @@ class ReportRuntime:
     def __init__(self, form, reports):
         self.form, self.reports = form, reports
         self.cache = ResultCache()
+        # before the schema meets the database: creating or upgrading the app adds these indexes
+        self.indexes = dataset_indexes(form, reports)
         self.reads = {name: _tables_read(form, ds) for name, ds in reports.datasets.items()} if reports else {}
         read = frozenset().union(*self.reads.values())
         # a write to a table a chart reads (or to a ledger whose account table one reads: its balances
