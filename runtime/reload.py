@@ -56,12 +56,17 @@ class Reloader:
         finally:
             self._lock.release()
 
-    def upload(self, name: str, data: bytes, filename: str) -> Outcome:
-        """Replace the definition file of served app `name` by `data`, if it compiles and migrates."""
+    def upload(self, name: str, data: bytes, filename: str, allow_destructive: bool = False,
+               still=None) -> Outcome:
+        """Replace the definition file of served app `name` by `data`, if it compiles and migrates.
+        `allow_destructive`: the admin confirmed removals; `still()`: checked under the lock, False
+        refuses (the designer's "the file changed since you opened it")."""
         with self._lock:
             inst = self.platform.apps.get(name)
             if inst is None:
                 return Outcome(False, f"app '{name}' is not served by this server")
+            if still is not None and not still():
+                return Outcome(False, "the definition file changed meanwhile; nothing was changed")
             source = inst.app.source
             folder = os.path.dirname(os.path.abspath(source))
             if not os.access(folder, os.W_OK) or not os.access(source, os.W_OK):
@@ -71,7 +76,7 @@ class Reloader:
                 with os.fdopen(fd, "wb") as out:
                     out.write(data)
                 outcome = self._reload(name, tmp, shown=os.path.basename(filename) or "upload.yaml",
-                                       install=lambda: _replace(tmp, source))
+                                       install=lambda: _replace(tmp, source), allow_destructive=allow_destructive)
             finally:
                 if os.path.exists(tmp):
                     os.remove(tmp)
@@ -97,7 +102,8 @@ class Reloader:
                 log.warning("app '%s': the database holds another version of its definition than %s; "
                             "this server keeps serving its file", name, inst.app.source)
 
-    def _reload(self, name: str, path: str, shown: str | None = None, install=None) -> Outcome:
+    def _reload(self, name: str, path: str, shown: str | None = None, install=None,
+                allow_destructive: bool = False) -> Outcome:
         inst = self.platform.apps[name]
         source = inst.app.source
         try:
@@ -117,7 +123,7 @@ class Reloader:
         app = dataclasses.replace(app, source=source, files=(source, *app.files[1:]))
         new = self.platform.build(app, fresh=True)   # complete before anything is swapped
         try:
-            done = lifecycle.upgrade(self.platform, new)
+            done = lifecycle.upgrade(self.platform, new, allow_destructive=allow_destructive)
         except lifecycle.LifecycleError as exc:
             log.error("app '%s': the changed definition %s was refused; the old one keeps serving: %s\n%s",
                       name, shown or path, exc, "\n".join(exc.lines))
