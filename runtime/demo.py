@@ -44,7 +44,9 @@ def fill_demo_data(platform, seed: int = 2026, scale: float = 1.0) -> dict[str, 
             if _count(form, tname):      # filled before, or by the rules of rows already made
                 continue
             with form.engine.connect() as conn:
-                pools = {f.table: list(conn.execute(sa.select(form.sql[f.table].c.id)).scalars())
+                # in id order: the seeded choices then do not depend on the plan the database picks
+                pools = {f.table: list(conn.execute(sa.select(form.sql[f.table].c.id)
+                                                    .order_by(form.sql[f.table].c.id)).scalars())
                          for f in t.fields.values() if f.type in ("link", "multi_link")}
                 derived = _derived_links(form, t, conn)
             has_links = any(f.type == "link" for f in t.fields.values())
