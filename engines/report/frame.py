@@ -56,6 +56,10 @@ class Frame:
             query = query.select_from(sub.from_clause())
         return query.scalar_subquery()
 
+    def linking_columns(self) -> list:
+        """The columns through which the joined tables are reached (what an index must cover)."""
+        return [linking for _, linking in self._joins.values()]
+
     def from_clause(self):
         out = self.source
         for alias, linking in self._joins.values():

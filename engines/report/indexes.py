@@ -52,7 +52,7 @@ def _columns_read(form, ds) -> list[str]:
             parts.append(ds.where.sql(frame, {}))
         except (KeyError, TypeError, ValueError):
             pass
-    parts += [linking for _, linking in frame._joins.values()]
+    parts += frame.linking_columns()
     source, out = frame.source, []
     for part in parts:
         for el in visitors.iterate(part):
