@@ -12,7 +12,7 @@ from builder.errors import BuildError, Mark
 from builder.loader import LoadFailed, Marks, load_text, read_file
 from builder.model import App
 from engines.common.labels import Label
-from engines.flow.compile import compile_flows
+from engines.flow.compile import check_starts, compile_flows
 from engines.form.compile import compile_tables
 from engines.form.ledger.definition import compile_ledgers
 from engines.form.permissions import compile_permissions
@@ -96,6 +96,7 @@ def compile_app(path) -> App:
     signup = compile_registration(data.get("registration"), tables, roles, report)
     rules = compile_rules(data.get("rules"), tables, roles, report, invalid)
     flows = compile_flows(data.get("flows"), tables, roles, report, invalid)
+    check_starts(rules, flows, report)
     reports = compile_reports(data.get("datasets"), data.get("dashboards"), tables, roles, report, invalid)
     if errors:
         raise BuildFailed(_capped(errors))

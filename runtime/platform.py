@@ -10,6 +10,8 @@ from builder.model import App
 from engines.form.records import RecordService
 from engines.form.runtime import FormApp
 from engines.form.system import sequences_table
+from engines.flow.runtime import FlowRuntime
+from engines.flow.tables import flow_tables
 from engines.form.transfer.jobs import import_tables
 from engines.report.runtime import ReportRuntime
 from engines.rules.event_keys import event_keys_table
@@ -22,6 +24,7 @@ from runtime.app_registry import AppRegistry, InstalledApp
 from runtime.audit import AuditLog, define_audit_table
 from runtime.auth.tables import define_auth_tables
 from runtime.database import make_engine
+from runtime.people import People
 from runtime.migrate import apply_additive
 from runtime.system_tables import define_system_tables
 
@@ -40,6 +43,7 @@ class Platform:
         held_table(self.metadata)
         self.event_keys = event_keys_table(self.metadata)
         import_tables(self.metadata)    # import jobs and their failed rows (engines/form/transfer)
+        self.flow_tables = flow_tables(self.metadata)   # instances, tasks, decisions, delegations
         self.system_tables = frozenset(self.metadata.tables)
         self.media_dir = os.path.abspath(media_dir)  # uploads must not depend on the working directory
         self.apps = AppRegistry()
@@ -67,6 +71,8 @@ class Platform:
         form.extensions["rules"] = RulesRuntime(form, app.rules, self.rule_runs)
         form.extensions["outbox"] = OutboxPort(self)       # the rules' notify and webhook actions
         form.extensions["reports"] = ReportRuntime(form, app.reports)   # dashboards and their results cache
+        form.extensions["people"] = People(self)           # who holds a role: the flows' assignees
+        form.extensions["flows"] = FlowRuntime(form, app, self.flow_tables)   # after the rules: it sees their writes
         return InstalledApp(app=app, form=form, records=RecordService(form), metadata=metadata)
 
     def add(self, app: App) -> InstalledApp:

@@ -6,6 +6,9 @@ import os
 from flask import Flask, jsonify, render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from engines.flow.api import flow_api_blueprint
+from engines.flow.panel import app_links as flow_links, record_buttons as flow_buttons, record_panel as flow_panel
+from engines.flow.web import flow_blueprint
 from engines.form.api import api_blueprint
 from engines.form.pages import pages_blueprint
 from engines.form.transfer.web import transfer_blueprint
@@ -50,8 +53,11 @@ def create_app(platform: Platform | None = None, *, apps=None, database_url: str
         flask_app.config.update(config)
     flask_app.register_blueprint(api_blueprint(), url_prefix="/api")
     flask_app.register_blueprint(rules_blueprint(platform.event_keys))   # buttons and external events
-    flask_app.extensions["tessera.record_buttons"] = [record_buttons]
-    flask_app.extensions["tessera.app_links"] = [dashboard_links]
+    flask_app.extensions["tessera.record_buttons"] = [record_buttons, flow_buttons]
+    flask_app.extensions["tessera.record_panels"] = [flow_panel]          # a record's flows and their history
+    flask_app.extensions["tessera.app_links"] = [dashboard_links, flow_links]
+    flask_app.register_blueprint(flow_api_blueprint())   # before the form API: /api/<app>/inbox is not a table
+    flask_app.register_blueprint(flow_blueprint())       # before the pages: /<app>/inbox is not a table
     flask_app.register_blueprint(report_blueprint())     # before the pages: /<app>/dashboards/ is not a table
     flask_app.register_blueprint(transfer_blueprint())   # import and export of the list pages
     flask_app.register_blueprint(pages_blueprint())

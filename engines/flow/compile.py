@@ -36,7 +36,7 @@ def compile_flows(raw, tables, roles, report, invalid=frozenset()) -> MappingPro
 
 
 def source_of(spec) -> str:
-    return json.dumps(spec, sort_keys=True, ensure_ascii=False, default=str)
+    return json.dumps(spec, ensure_ascii=False, default=str)     # in the definition's order: the first node starts
 
 
 def compile_flow(name, spec, tables, roles, report) -> Flow | None:
@@ -161,3 +161,23 @@ def _check_graph(nodes, ctx) -> None:
     if loop:
         ctx.report(("nodes", loop[0]), "a loop without a human decision: " + " -> ".join(loop)
                    + " (send it back through an approval or a task)", True)
+
+
+def check_starts(rules, flows, report) -> None:
+    """Each rule's `start_flow` names a flow of the rule's own table."""
+    for rule in rules:
+        for step in _all_steps(rule.steps):
+            if step.kind != "start_flow":
+                continue
+            where = ("rules", rule.name) + tuple(step.path) + ("start_flow",)
+            flow = flows.get(step.action.flow)
+            if flow is None:
+                report(where, f"unknown flow '{step.action.flow}'{did_you_mean(step.action.flow, flows)}")
+            elif flow.table != step.action.table:
+                report(where, f"flow '{flow.name}' runs on '{flow.table}', not on this rule's '{step.action.table}'")
+
+
+def _all_steps(steps):
+    for step in steps:
+        yield step
+        yield from _all_steps(getattr(step.action, "steps", ()) or ())

@@ -124,6 +124,8 @@ def pages_blueprint() -> Blueprint:
                                history=history, can=_record_actions(inst, table, record_id, access),
                                buttons=[b for provide in current_app.extensions.get("tessera.record_buttons", ())
                                         for b in provide(inst, table, record_id, lang)],
+                               panels=[p for provide in current_app.extensions.get("tessera.record_panels", ())
+                                       for p in [provide(inst, table, record_id, lang)] if p],
                                created=pv.local_time(form, record["created_at"], lang),
                                updated=pv.local_time(form, record["updated_at"], lang))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from engines.rules.actions import (create, fail, find_or_create, for_each, increment, notify, post, reverse,
-                                   set_fields, update, webhook)
+                                   set_fields, start_flow, update, webhook)
 
 ACTIONS = MappingProxyType({m.NAME: m for m in (set_fields, increment, create, update, find_or_create, post, reverse,
-                                                    notify, webhook, fail, for_each)})
+                                                    notify, webhook, fail, for_each, start_flow)})
