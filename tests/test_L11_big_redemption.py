@@ -152,6 +152,23 @@ def test_L11_an_approval_nobody_makes_in_two_days_goes_to_the_admins(loyalty):
     assert inst.records.get("redemptions", red["id"])["status"] == "pending"       # on to the warehouse
 
 
+def test_L11_a_platform_administrator_may_decide_any_task(loyalty):
+    platform, inst, member, app = loyalty
+    from tests.conftest import sign_in
+    create_user(platform, "boss", PASSWORD, is_admin=True)
+    give(inst, member["id"], 9000)
+    _product, red = exchange(app, inst, member, 7000)
+    boss = app.test_client()
+    sign_in(boss, "boss", PASSWORD)
+    tasks = boss.get("/api/loyalty/inbox").get_json()["tasks"]
+    assert [(t["node"], t["record"]["id"]) for t in tasks] == [("ops", red["id"])]
+    resp = submit(boss, f"/loyalty/inbox/{tasks[0]['id']}", {"decision": "reject", "comment": "老板否决"},
+                  form_url="/loyalty/inbox")
+    assert resp.status_code == 303 and inst.records.get("redemptions", red["id"])["status"] == "rejected"
+    detail = boss.get(f"/loyalty/redemptions/{red['id']}").get_data(as_text=True)
+    assert "老板否决" in detail and 'class="node end current"' in detail     # the diagram lights the end reached
+
+
 def test_L11_the_flow_page_draws_the_flow(loyalty):
     platform, inst, member, app = loyalty
     olga, _ = client_for(app, "olga")

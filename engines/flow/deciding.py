@@ -14,12 +14,13 @@ NOT_YOURS = msg("this task is not assigned to you", "这个待办没有分配给
 
 
 def standing(rt, conn, task: dict, user_id: int):
-    """Whom `user_id` decides this task for: themselves, or a user who delegated to them; else None."""
+    """Whom `user_id` decides this task for: themselves (an assignee, or a platform administrator, who
+    may decide any task), or a user who delegated to them; else None."""
     def qualifies(uid):
         return uid in task["users"] or bool(set(task["roles"]) & rt.roles_of(conn, uid))
     if user_id is None:
         return None
-    if qualifies(user_id):
+    if qualifies(user_id) or rt.is_admin(conn, user_id):
         return user_id
     return next((d for d in store.delegators(conn, rt.t, rt.form.name, user_id) if qualifies(d)), None)
 

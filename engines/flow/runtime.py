@@ -44,6 +44,9 @@ class FlowRuntime:
     def roles_of(self, conn, user_id) -> frozenset:
         return self.people.roles(conn, self.form.name, user_id) if self.people and user_id else frozenset()
 
+    def is_admin(self, conn, user_id) -> bool:
+        return bool(self.people and user_id and self.people.is_admin(conn, user_id))
+
     def tell_assignees(self, writer, flow, node, task_id, record, user_ids) -> None:
         """One message per person who may decide the new task, through the outbox (after the commit)."""
         port = self.form.extensions.get("outbox")
