@@ -7,7 +7,8 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engines.flow.api import flow_api_blueprint
-from engines.flow.panel import app_links as flow_links, record_buttons as flow_buttons, record_panel as flow_panel
+from engines.flow.panel import app_links as flow_links, record_buttons as flow_buttons, record_lock as flow_lock
+from engines.flow.panel import record_panel as flow_panel
 from engines.flow.web import flow_blueprint
 from engines.form.api import api_blueprint
 from engines.form.pages import pages_blueprint
@@ -55,6 +56,7 @@ def create_app(platform: Platform | None = None, *, apps=None, database_url: str
     flask_app.register_blueprint(rules_blueprint(platform.event_keys))   # buttons and external events
     flask_app.extensions["tessera.record_buttons"] = [record_buttons, flow_buttons]
     flask_app.extensions["tessera.record_panels"] = [flow_panel]          # a record's flows and their history
+    flask_app.extensions["tessera.record_locks"] = [flow_lock]            # no edit/delete while a flow holds it
     flask_app.extensions["tessera.app_links"] = [dashboard_links, flow_links]
     flask_app.register_blueprint(flow_api_blueprint())   # before the form API: /api/<app>/inbox is not a table
     flask_app.register_blueprint(flow_blueprint())       # before the pages: /<app>/inbox is not a table

@@ -131,6 +131,8 @@ def test_L11_the_redemption_changes_only_through_its_flow(loyalty):
     olga, h = client_for(app, "olga")
     resp = olga.patch(f"/api/loyalty/redemptions/{red['id']}", json={"status": "approved"}, headers=h)
     assert resp.status_code == 409 and "流程" in resp.get_json()["error"]["message"]
+    detail = olga.get(f"/loyalty/redemptions/{red['id']}").get_data(as_text=True)
+    assert "流程结束前只能通过流程的待办修改" in detail and f"/loyalty/redemptions/{red['id']}/edit" not in detail
     page = submit(olga, f"/loyalty/redemptions/{red['id']}/edit", {"status": "approved"})
     assert page.status_code == 409 and inst.records.get("redemptions", red["id"])["status"] == "pending"
 

@@ -30,6 +30,14 @@ def record_panel(inst, table: str, record_id: int, lang: str) -> Markup | None:
     return Markup(render_template("tessera/_flow_panel.html", flows=flows, app_name=inst.form.name, inst=inst))
 
 
+def record_lock(inst, table: str, record_id: int):
+    runtime = inst.form.extensions.get("flows")
+    if runtime is None:
+        return None
+    with inst.form.engine.connect() as conn:
+        return runtime.lock_of(conn, table, record_id)
+
+
 def record_buttons(inst, table: str, record_id: int, lang: str) -> list[tuple[str, str]]:
     runtime = inst.form.extensions.get("flows")
     if runtime is None:

@@ -96,6 +96,16 @@ class FlowRuntime:
                 if not store.running(writer.conn, self.t, self.form.name, event.table, event.id, flow.name):
                     self.start(writer, flow.name, event.id)
 
+    def lock_of(self, conn, table: str, record_id: int):
+        """Why the record may not be edited now (a running flow with `lock`), or None."""
+        if table not in self.by_table:
+            return None
+        for inst in store.running(conn, self.t, self.form.name, table, record_id):
+            flow = self.pinned(inst)
+            if flow.lock:
+                return locked_message(flow)
+        return None
+
     def _guard(self, event, writer) -> None:
         for inst in store.running(writer.conn, self.t, self.form.name, event.table, event.id):
             flow = self.pinned(inst)
@@ -104,9 +114,7 @@ class FlowRuntime:
                 store.save_state(writer.conn, self.t, inst, json.loads(inst["state"]), status="cancelled",
                                  ended_at=store.utcnow())
             elif flow.lock:
-                raise Conflict(msg(f"this record is in the flow '{flow.label.en}': it changes only through the "
-                                   "flow's tasks until the flow ends",
-                                   f"该记录正在流程“{flow.label.zh}”中，流程结束前只能通过流程的待办修改"))
+                raise Conflict(locked_message(flow))
 
     def _starts(self, flow, event, writer) -> bool:
         if flow.start.condition is None:
@@ -181,3 +189,8 @@ class FlowRuntime:
             except RecordError as exc:
                 logging.getLogger("tessera.flows").error("task #%s could not time out: %s", task_id, exc)
         return done
+
+
+def locked_message(flow):
+    return msg(f"this record is in the flow '{flow.label.en}': it changes only through the flow's tasks until "
+               "the flow ends", f"该记录正在流程“{flow.label.zh}”中，流程结束前只能通过流程的待办修改")

@@ -239,8 +239,13 @@ def _count(form, conn, table, access) -> int:
 
 
 def _record_actions(inst, table, record_id, access) -> dict:
-    """Which of edit/delete the person may do to this record (the buttons the detail page shows)."""
+    """Which of edit/delete the person may do to this record (the buttons the detail page shows): none
+    while another engine holds it (a flow's lock: "tessera.record_locks" says why)."""
     out = {}
+    for held in current_app.extensions.get("tessera.record_locks", ()):
+        why = held(inst, table, record_id)
+        if why is not None:
+            return {"update": False, "delete": False, "locked": why.get(current_lang())}
     for action in ("update", "delete"):
         try:
             inst.records.check(table, record_id, action, access)
