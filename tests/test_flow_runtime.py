@@ -332,3 +332,17 @@ def test_an_instance_keeps_the_definition_it_started_with(buy, make_platform):
         kept = conn.execute(sa.select(fl.t["instances"].c.source).where(
             fl.t["instances"].c.record_id == rec["id"])).scalar()
     assert json.loads(kept)["nodes"]["manager"]["on"]["approve"] == "checks"
+
+
+def test_the_scheduler_runs_the_timeouts_job(buy):
+    platform, inst, p = buy
+    from runtime.scheduler.registry import collect_jobs
+    rec = inst.records.create("requests", {"title": "wire", "amount": "10"}, actor=p["clara"])
+    inst.records.update("requests", rec["id"], {"submitted": True}, actor=p["clara"])
+    jobs = collect_jobs(platform)
+    assert "flows.timeouts" in jobs
+    tasks = flows(inst).t["tasks"]
+    with inst.form.engine.begin() as conn:        # two hours pass
+        conn.execute(tasks.update().values(due_at=store.utcnow() - dt.timedelta(hours=1)))
+    assert jobs["flows.timeouts"].run(platform, dt.datetime.now(dt.timezone.utc)) == "buy 1"
+    assert inst.records.get("requests", rec["id"])["status"] == "approved"
