@@ -60,7 +60,8 @@ def fill_demo_data(platform, seed: int = 2026, scale: float = 1.0) -> dict[str, 
                     values = {name: gen.value(f, i) for name, f in t.fields.items()
                               if not form.ftype(f).computed and form.ftype(f).stored}
                     if t.ledger is not None:     # credits: a random debit could be refused
-                        values[t.ledger.amount] = _credit(rng, t.fields[t.ledger.amount])
+                        amount = t.fields[t.ledger.amount]
+                        values[t.ledger.amount] = rng.choice(amount.demo) if amount.demo else _credit(rng, amount)
                     for name, (via, parent_of) in derived.items():
                         values[name] = parent_of.get(values.get(via), values.get(name))
                     try:                         # one unit each: a row the app's rules refuse is tried
@@ -146,6 +147,8 @@ class _Generator:
         handler = getattr(self, "_" + f.type, None)
         if handler is None:
             return None
+        if f.demo:                      # the definition's own sample values (`demo:`)
+            return r.choice(f.demo)
         if not f.required and f.type not in ("select", "link") and r.random() < 0.1:
             return None
         return handler(f, i)

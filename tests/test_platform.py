@@ -53,3 +53,24 @@ def test_auto_number_lookup_and_rollup(make_platform):
     rec.create("consumptions", {"member": m["id"], "amount": "0.50", "payment_method": "wechat"})
     assert rec.get("members", m["id"])["total_spent"] == Decimal("100.00")  # rollup
     assert store["region"] == "广东省/深圳市/南山区"
+
+
+def test_demo_data_takes_a_field_s_demo_values_and_leaves_redemptions_awaiting_approval(make_platform):
+    platform = make_platform(APPS[0])
+    assert platform.apps["loyalty"].form.tables["products"].fields["points_cost"].demo   # the definition's hint
+    fill_demo_data(platform, scale=0.2)
+    loyalty = platform.apps["loyalty"]
+    costs = set(_column(platform, loyalty.form.sql["products"].c.points_cost))
+    assert costs <= set(loyalty.form.tables["products"].fields["points_cost"].demo)
+    waiting = _column(platform, loyalty.form.sql["redemptions"].c.id,
+                      loyalty.form.sql["redemptions"].c.status == "pending")
+    assert waiting                                       # some large redemptions wait for an operator (L11)
+    tasks = platform.flow_tables["tasks"]
+    open_for = _column(platform, tasks.c.node, tasks.c.status == "open")
+    assert open_for == ["ops"] * len(waiting)
+
+
+def _column(platform, column, where=None):
+    with platform.engine.connect() as conn:
+        q = sa.select(column)
+        return list(conn.execute(q if where is None else q.where(where)).scalars())

@@ -18,7 +18,7 @@ from engines.form.model import SYSTEM_COLUMNS, Field, Option, Table
 
 RESERVED = frozenset(PG_RESERVED) | frozenset(SQLiteIdentifierPreparer.reserved_words)
 COMMON_KEYS = {"type", "label", "help", "required", "unique", "readonly", "index", "default",
-               "min", "max", "max_length", "pattern", "options", "renamed_from"}
+               "min", "max", "max_length", "pattern", "options", "renamed_from", "demo"}
 TITLE_TYPES = ("text", "auto_number", "phone", "email", "barcode")
 NAME_RE = re.compile(NAME)
 
@@ -168,6 +168,7 @@ def _field(fname, spec, ftype, timezone, fpath, report) -> Field:
         options=tuple(options), readonly=spec.get("readonly", False), index=spec.get("index", False),
         help=Label.of(spec["help"]) if "help" in spec else None,
         table=spec.get("table"), settings=MappingProxyType(settings), renamed_from=spec.get("renamed_from"),
+        demo=tuple(spec["demo"]) if isinstance(spec.get("demo"), list) else (),
     )
     bounds, values = {}, {}
     bound = getattr(ftype, "bound", None)   # a type with keyword bounds (`min: today`) reads them itself

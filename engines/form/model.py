@@ -40,6 +40,7 @@ class Field:
     settings: Mapping[str, Any] = dc_field(default_factory=lambda: EMPTY) # type-specific settings (expression, scale, pattern, ...)
     compiled: Any = dc_field(default=None, compare=False, repr=False)  # e.g. a parsed formula
     renamed_from: str | None = None   # upgrade hint: the column's previous name, whose data it keeps
+    demo: tuple = ()                  # values `--demo` picks from (written, and checked, like any input)
 
     def option(self, key) -> Option | None:
         return next((o for o in self.options if o.key == key), None)
