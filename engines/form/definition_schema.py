@@ -80,8 +80,6 @@ def table_schema() -> dict:
             "label": {"$ref": "#/$defs/label"},
             "description": {"$ref": "#/$defs/label"},
             "icon": {"type": "string", "maxLength": 50},
-            "demo": {"type": "array", "minItems": 1, "maxItems": 200, "items": SCALAR,
-                 "description": "values the demo data (`tessera run --demo`) picks from for this field"},
         "renamed_from": {"type": "string", "pattern": NAME,
                              "description": "the table's previous name: an upgrade renames it, keeping its records"},
             "title_field": {"type": "string"},
