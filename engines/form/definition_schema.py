@@ -80,7 +80,7 @@ def table_schema() -> dict:
             "label": {"$ref": "#/$defs/label"},
             "description": {"$ref": "#/$defs/label"},
             "icon": {"type": "string", "maxLength": 50},
-        "renamed_from": {"type": "string", "pattern": NAME,
+            "renamed_from": {"type": "string", "pattern": NAME,
                              "description": "the table's previous name: an upgrade renames it, keeping its records"},
             "title_field": {"type": "string"},
             "list_fields": {"type": "array", "items": {"type": "string"}},
