@@ -8,6 +8,7 @@ import sys
 import click
 
 from builder import BuildFailed, compile_files
+from builder.reference import REFERENCE_FILE, render as render_reference
 from builder.schema import SCHEMA_FILE, build_schema
 from runtime.appfiles import default_apps
 from runtime.auth.commands import token, users
@@ -131,6 +132,19 @@ def schema(check):
         sys.exit(0 if same else 1)
     SCHEMA_FILE.write_text(text, encoding="utf-8")
     click.echo(f"wrote {SCHEMA_FILE}")
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="exit 1 if docs/reference.md is out of date")
+def reference(check):
+    """Write docs/reference.md (the definition language's reference) from the JSON Schema."""
+    text = render_reference()
+    if check:
+        same = REFERENCE_FILE.exists() and REFERENCE_FILE.read_text(encoding="utf-8") == text
+        click.echo("reference is up to date" if same else "reference is out of date: run `tessera reference`")
+        sys.exit(0 if same else 1)
+    REFERENCE_FILE.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {REFERENCE_FILE}")
 
 
 if __name__ == "__main__":

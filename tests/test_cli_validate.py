@@ -178,3 +178,16 @@ def test_shipped_schema_refuses_what_the_builder_refuses():
                  "unknown_table_key", "bad_app_name", "bad_table_name"):
         data, _ = load_file(ROOT / "tests/build_errors" / kind / "app.yaml")
         assert list(validator.iter_errors(data)), kind
+
+
+# -- the reference generated from it ----------------------------------------------------------------
+def test_shipped_reference_is_current_and_names_every_field_type_action_and_node():
+    proc = run("reference", "--check")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
+    from engines.flow.nodes import NODES
+    from engines.form.fields import field_types
+    from engines.rules.actions import ACTIONS
+    for name in list(field_types()) + list(ACTIONS) + list(NODES):
+        assert f"`{name}`" in text, name
+    assert "| `points_cost`" not in text        # the language's keys, not an app's fields
