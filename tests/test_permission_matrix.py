@@ -89,6 +89,11 @@ MATRIX = {
     lottery_draws    warehouse     -       -       -       -
     lottery_draws    member        own     -       -       -
     #   (members draw with the lucky_draw button, whose rule writes as the system: L9)
+    campaigns        admin         all     all     all     all
+    campaigns        operator      all     all     all     -       readonly=granted_at,granted_to
+    campaigns        store_staff   all     -       -       -
+    campaigns        warehouse     -       -       -       -
+    campaigns        member        -       -       -       -
     """,
     "membership-card": """
     # table          role          read    create  update  delete  fields
@@ -214,6 +219,7 @@ HARMLESS = {
     ("loyalty", "tasks"): ("name", "改名的任务"),
     ("loyalty", "task_progress"): ("count", 7),
     ("loyalty", "lottery_draws"): ("points_won", 7),
+    ("loyalty", "campaigns"): ("name", "改名的活动"),
     ("membership-card", "stores"): ("address", "深南大道100号"),
     ("membership-card", "staff"): ("name", "改名的员工"),
     ("membership-card", "members"): ("name", "改名的会员"),
@@ -241,6 +247,7 @@ PROBES = {
         "member": _other_member, "product": lambda w, app, rec: w.product_off, "quantity": 5, "points_cost": 1,
         "status": "approved", "tracking_no": "SF0001"},
     ("loyalty", "orders"): {"tasks_counted": True},
+    ("loyalty", "campaigns"): {"granted_at": "2001-01-01T08:00", "granted_to": 99},
     ("loyalty", "coupons"): {
         "member": _other_member, "face_value": "99.00", "min_spend": "1.00", "points_cost": 77,
         "source": "lottery", "expires_on": "2030-01-01"},
@@ -409,6 +416,7 @@ class World:
                           "active": inside},
                 "task_progress": {"member": member, "task": self.task_on},
                 "lottery_draws": {"member": member, "cost": 20, "prize": "none"},
+                "campaigns": {"name": f"活动{n}", "points": 5},
             }[table]
         else:
             values = {
@@ -480,6 +488,7 @@ def _loyalty_data(w: World):
     # stock for every test's redemption (L6 takes one from stock each time; a test's is not put back)
     w.product_on = w.add(app, "products", {"name": "保温杯", "points_cost": 500, "stock": 1000, "active": True},
                          active=True)["id"]
+    w.add(app, "campaigns", {"name": "周年庆", "points": 100})
     w.product_off = w.add(app, "products", {"name": "旧款雨伞", "points_cost": 300, "active": False},
                           active=False)["id"]
     w.task_on = w.add(app, "tasks", {"name": "首单", "kind": "newcomer", "action": "order", "reward_points": 50,

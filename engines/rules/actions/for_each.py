@@ -13,11 +13,14 @@ from engines.rules.steps import run_steps
 
 NAME = "for_each"
 NESTS = True                    # its steps are the schema's rule_nested_step: no for_each inside for_each
-MAX_RECORDS = 1000
+MAX_RECORDS = 1000              # unless the step says `max:` (a campaign to a whole tier)
+LIMIT = 100_000
 SCHEMA = {"type": "object", "required": ["table", "as", "do"], "additionalProperties": False,
           "properties": {"table": {"type": "string"}, "where": WHERE_SCHEMA,
                          "if": {"type": "string", "maxLength": 2000,
                                 "description": "a condition over each record (named by `as`)"},
+                         "max": {"type": "integer", "minimum": 1, "maximum": LIMIT,
+                                 "description": f"the most records it may run for (default {MAX_RECORDS})"},
                          "as": {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,62}$",
                                 "description": "the name of the current record in the nested steps"},
                          "do": {"type": "array", "minItems": 1, "maxItems": 50,
@@ -31,11 +34,13 @@ class ForEach:
     where: dict
     condition: object
     steps: tuple
+    most: int = MAX_RECORDS
 
     def run(self, rc):
-        ids = matching_ids(rc, self.table, conditions(rc, self.where), MAX_RECORDS + 1)
-        if len(ids) > MAX_RECORDS:
-            rc.fail(f"for_each over '{self.table}' matches more than {MAX_RECORDS} records; narrow `where`")
+        ids = matching_ids(rc, self.table, conditions(rc, self.where), self.most + 1)
+        if len(ids) > self.most:
+            rc.fail(f"for_each over '{self.table}' matches more than {self.most} records; narrow `where` "
+                    "(or raise its `max:`)")
         done = 0
         try:
             for record_id in ids:
@@ -65,5 +70,5 @@ def compile(value, ctx, path):
         steps = ctx.steps(value.get("do") or [], path + ("do",))
     finally:
         ctx.names = outer
-    return ForEach(table, name, where, condition, steps)
+    return ForEach(table, name, where, condition, steps, value.get("max", MAX_RECORDS))
 
