@@ -9,7 +9,11 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 .PHONY: install run test test-sqlite test-postgres bench translations clean
 
+# The browser tests drive Debian's chromium (tests/browser/); CI runs this as root on a clean machine.
 $(STAMP): pyproject.toml
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  apt-get install -y chromium fonts-noto-cjk || { apt-get update && apt-get install -y chromium fonts-noto-cjk; }; \
+	fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
@@ -24,12 +28,13 @@ run: $(STAMP)
 # The suite runs twice: on SQLite, then on PostgreSQL when it is reachable (CI requires it:
 # TESSERA_REQUIRE_PG=1 turns a missing PostgreSQL, and any skipped test, into a failure).
 # Two workers (pytest-xdist), one test file each at a time; on PostgreSQL each has its own database.
+# The browser tests run in the SQLite pass only: they test the pages, not the database.
 PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadfile
 test: $(STAMP)
 	$(PYTEST)
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== the same suite on PostgreSQL ($(PG_URL)) =="; \
-	  TESSERA_TEST_DATABASE_URL=$(PG_URL) $(PYTEST); \
+	  TESSERA_TEST_DATABASE_URL=$(PG_URL) $(PYTEST) -m "not browser"; \
 	else \
 	  echo "PostgreSQL at $(PG_URL) is not reachable: the PostgreSQL pass was SKIPPED"; \
 	  test -z "$$TESSERA_REQUIRE_PG"; \
