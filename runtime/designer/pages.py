@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, make_response, render_template, request, url_for
 from jinja2.utils import htmlsafe_json_dumps
 
 from engines.form.fields import field_types
@@ -70,7 +70,8 @@ def _served(app_name: str):
 def _json() -> dict:
     sent = request.get_json(silent=True)
     if not isinstance(sent, dict) or not isinstance(sent.get("started"), str):
-        abort(_answer(saving.Answer(400, {"ok": False, "message": "expected JSON {started: text, ...}"})))
+        abort(make_response(_answer(saving.Answer(400, {"ok": False,
+                                                         "message": "expected JSON {started: text, ...}"}))))
     return sent
 
 

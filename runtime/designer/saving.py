@@ -27,6 +27,7 @@ def opened(platform, name: str) -> dict:
     try:
         tables = roundtrip.load(text).get("tables") or {}
         designed, problem = {n: roundtrip.plain(spec) for n, spec in tables.items()}, None
+        roundtrip.apply(text, designed, editable=set(designed))    # a layout it cannot splice says so now
     except roundtrip.CannotEdit as exc:
         designed, problem = {}, str(exc)
     return {"text": text, "digest": checking.digest(text), "tables": designed, "file": os.path.basename(source),

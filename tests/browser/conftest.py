@@ -112,8 +112,9 @@ def browse(chromium, request):
         context.close()
 
 
-def sign_in(page, base: str, username: str = "boss", password: str = ADMIN_PASSWORD, lang: str = "en") -> None:
-    page.goto(f"{base}/login?lang={lang}")
+def sign_in(page, base: str, username: str = "boss", password: str = ADMIN_PASSWORD) -> None:
+    """Sign in through the form; the pages then speak the browser's language (the context's locale)."""
+    page.goto(f"{base}/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("form button[type=submit]")

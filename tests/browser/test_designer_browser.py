@@ -14,7 +14,7 @@ from tests.browser.conftest import sign_in
 pytestmark = pytest.mark.browser
 
 
-DESK = {"viewport": {"width": 1280, "height": 1200}}     # the whole palette in view: no scrolling mid-drag
+DESK = {"viewport": {"width": 1280, "height": 1200}, "locale": "en-US"}     # the whole palette in view: no scrolling mid-drag
 
 
 def removed_lines(before: str, after: str) -> list[str]:
@@ -50,7 +50,7 @@ def test_a_dragged_phone_field_made_required_is_saved_and_served_at_once(server,
                        target_position={"x": 20, "y": 3})
     step("phone dropped")
     order = page.eval_on_selector_all("#canvas li[data-field]", "els => els.map(e => e.dataset.field)")
-    assert order[order.index("phone") + 1] == "phone_2"
+    assert order[order.index("phone") + 1] == "phone_1"
     page.fill("#prop-name", "mobile")
     page.press("#prop-name", "Tab")
     page.fill("#prop-label_en", "Mobile")

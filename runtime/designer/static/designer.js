@@ -44,10 +44,10 @@
     render();
   }
 
-  function freeName(base) {
-    let name = base, i = 2;
-    while (name in fields()) name = `${base}_${i++}`;
-    return name;
+  function freeName(base) {      // phone_1, phone_2...: a bare type name may be an SQL word (select)
+    let i = 1;
+    while (`${base}_${i}` in fields()) i++;
+    return `${base}_${i}`;
   }
 
   function newField(type) {
