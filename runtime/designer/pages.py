@@ -36,20 +36,12 @@ def designer_blueprint() -> Blueprint:
 
     @bp.post("/_admin/designer/<app_name>/check")
     def check(app_name):
-        _served(app_name)
-        sent = _json()
-        text, refused = _text_of(app_name, sent)
-        if refused is not None:
-            return _answer(refused)
+        sent, text = _posted(app_name)
         return _answer(saving.check(_platform(), app_name, text, with_plan=bool(sent.get("plan", True))))
 
     @bp.post("/_admin/designer/<app_name>/save")
     def save(app_name):
-        _served(app_name)
-        sent = _json()
-        text, refused = _text_of(app_name, sent)
-        if refused is not None:
-            return _answer(refused)
+        sent, text = _posted(app_name)
         return _answer(saving.save(_platform(), current_app.extensions["tessera.reloader"], app_name, text,
                                    sent["started"], confirmed=sent.get("confirm") is True))
 
@@ -67,19 +59,23 @@ def _served(app_name: str):
     return inst
 
 
-def _json() -> dict:
+def _posted(app_name: str) -> tuple[dict, str]:
+    """The posted JSON and the new text in it: sent whole by the YAML editor, or made from the
+    designed tables; a request that gives neither is answered here (4xx JSON)."""
+    _served(app_name)
     sent = request.get_json(silent=True)
     if not isinstance(sent, dict) or not isinstance(sent.get("started"), str):
-        abort(make_response(_answer(saving.Answer(400, {"ok": False,
-                                                         "message": "expected JSON {started: text, ...}"}))))
-    return sent
-
-
-def _text_of(app_name: str, sent: dict):
-    """The new text: sent whole by the YAML editor, or made from the designed tables."""
+        _refuse(saving.Answer(400, {"ok": False, "message": "expected JSON {started: text, ...}"}))
     if isinstance(sent.get("text"), str):
-        return sent["text"], None
-    return saving.designed_text(_platform(), app_name, sent.get("tables"), sent["started"])
+        return sent, sent["text"]
+    text, refused = saving.designed_text(sent.get("tables"), sent["started"])
+    if refused is not None:
+        _refuse(refused)
+    return sent, text
+
+
+def _refuse(answer: saving.Answer):
+    abort(make_response(_answer(answer)))
 
 
 def _answer(answer: saving.Answer):

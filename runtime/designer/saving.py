@@ -34,7 +34,7 @@ def opened(platform, name: str) -> dict:
             "cannot_edit": problem}
 
 
-def designed_text(platform, name: str, tables: dict, started: str) -> tuple[str | None, Answer | None]:
+def designed_text(tables: dict, started: str) -> tuple[str | None, Answer | None]:
     """The file as the designed `tables` make it, from the text the page was opened on."""
     if not isinstance(tables, dict) or not all(_is_table(spec) for spec in tables.values()):
         return None, Answer(400, {"ok": False, "message": "tables: expected {table: {fields: {...}}}"})

@@ -29,6 +29,14 @@ def type_over(page, old: str, new: str) -> None:
     page.keyboard.type(new)
 
 
+def designer(browse, base):
+    """A signed-in admin's page on the loyalty designer, at the members table; (page, steps)."""
+    page, step = browse(**DESK)
+    sign_in(page, base)
+    open_designer(page, base)
+    return page, step
+
+
 def open_designer(page, base):
     page.goto(f"{base}/_admin/designer/loyalty")
     page.click("#table-tabs [data-table=members]")
@@ -38,9 +46,7 @@ def open_designer(page, base):
 def test_a_dragged_phone_field_made_required_is_saved_and_served_at_once(server, loyalty_file, browse):
     base, platform = server
     before = loyalty_file.read_text(encoding="utf-8")
-    page, step = browse(**DESK)
-    sign_in(page, base)
-    open_designer(page, base)
+    page, step = designer(browse, base)
     step("designer opened")
     assert page.get_attribute("#table-tabs [data-table=members]", "aria-selected") == "true"
     assert page.get_attribute("#table-tabs [role=tab]", "data-table") == "members"      # the file's order
@@ -99,9 +105,7 @@ def test_a_dragged_phone_field_made_required_is_saved_and_served_at_once(server,
 def test_a_designer_error_is_shown_at_its_field_and_nothing_is_written(server, loyalty_file, browse):
     base, _ = server
     before = loyalty_file.read_text(encoding="utf-8")
-    page, step = browse(**DESK)
-    sign_in(page, base)
-    open_designer(page, base)
+    page, step = designer(browse, base)
     page.click("#canvas li[data-field=total_earned]")
     page.fill("#prop-min", "lots")
     step("a bad minimum typed")
@@ -117,11 +121,8 @@ def test_a_designer_error_is_shown_at_its_field_and_nothing_is_written(server, l
 
 def test_the_second_of_two_admins_saving_is_shown_the_difference(server, loyalty_file, browse):
     base, _ = server
-    first, step1 = browse(**DESK)
-    second, step2 = browse(**DESK)
-    for page in (first, second):
-        sign_in(page, base)
-        open_designer(page, base)
+    first, step1 = designer(browse, base)
+    second, step2 = designer(browse, base)
     first.click("#canvas li[data-field=birthday]")
     first.check("#prop-required")
     first.click("#designer-save")

@@ -3,7 +3,7 @@
    file text the page was opened on, and shows the server's answer (docs/designer.md). */
 "use strict";
 (function () {
-  const {data, T, el, post, showOutcome, busy} = window.Designer;
+  const {data, T, el, showOutcome} = window.Designer;
   if (data.cannot_edit) return;
   const NAME = /^[a-z][a-z0-9_]{0,62}$/;
   const state = {tables: data.tables, current: Object.keys(data.tables)[0] || null, selected: null,
@@ -181,17 +181,8 @@
   }
 
   async function save(confirm) {
-    const button = document.getElementById("designer-save");
-    busy(button, true);
-    const answer = await post(data.urls.save, {tables: state.tables, started: state.started, digest: data.digest,
-                                               confirm: !!confirm});
-    busy(button, false);
-    const body = answer.body || {};
-    state.errors = body.errors || [];
-    if (body.saved || body.unchanged) {
-      state.started = body.text;
-      data.digest = body.digest;
-    }
+    const answer = await window.Designer.save(state, {tables: state.tables}, confirm);
+    state.errors = (answer.body && answer.body.errors) || [];
     const firstBad = state.errors.find((e) => e.table && state.tables[e.table]);
     if (firstBad) {
       state.current = firstBad.table;

@@ -89,5 +89,21 @@ window.Designer = (function () {
       ...(on ? [el("p", {class: "muted", role: "status", text: T.saving})] : []));
   }
 
-  return {data, T, el, post, showOutcome, busy};
+  /* Post a save of `fields` (the tables, or the text) from the file text `state.started`; after a save
+     the page goes on from the file as written. */
+  async function save(state, fields, confirm) {
+    const button = document.getElementById("designer-save");
+    busy(button, true);
+    const answer = await post(data.urls.save, Object.assign({started: state.started, digest: data.digest,
+                                                             confirm: !!confirm}, fields));
+    busy(button, false);
+    const body = answer.body || {};
+    if (body.saved || body.unchanged) {
+      state.started = body.text;
+      data.digest = body.digest;
+    }
+    return answer;
+  }
+
+  return {data, T, el, post, showOutcome, save};
 })();

@@ -2,7 +2,7 @@
    server (debounced) and the errors are listed with their lines, which are highlighted in the text. */
 "use strict";
 (function () {
-  const {data, T, el, post, showOutcome, busy} = window.Designer;
+  const {data, T, el, post, showOutcome} = window.Designer;
   const area = document.getElementById("yaml-text");
   const gutter = document.getElementById("yaml-gutter");
   const backdrop = document.getElementById("yaml-backdrop");
@@ -61,16 +61,8 @@
   }
 
   async function save(confirm) {
-    const button = document.getElementById("designer-save");
-    busy(button, true);
-    const answer = await post(data.urls.save, {text: area.value, started: state.started, digest: data.digest,
-                                               confirm: !!confirm});
-    busy(button, false);
+    const answer = await window.Designer.save(state, {text: area.value}, confirm);
     const body = answer.body || {};
-    if (body.saved || body.unchanged) {
-      state.started = body.text;
-      data.digest = body.digest;
-    }
     if (body.errors) { state.errors = body.errors; showErrors(); }
     showOutcome(answer, {unplaced: (errors) => errors, confirm: () => save(true)});
   }
