@@ -170,3 +170,18 @@ def test_the_yaml_editor_lists_errors_with_their_lines_and_highlights_them(serve
     page.wait_for_selector("#saved")
     step("saved")
     assert loyalty_file.read_text(encoding="utf-8") == text.replace("max_length: 50", "max_length: 60", 1)
+
+
+def test_without_dragging_a_click_adds_a_field_and_the_buttons_move_it(server, browse):
+    base, _ = server
+    page, step = designer(browse, base)
+    fields = "els => els.map(e => e.dataset.field)"
+    count = len(page.eval_on_selector_all("#canvas li[data-field]", fields))
+    page.click("#palette li[data-type=email]")
+    assert page.eval_on_selector_all("#canvas li[data-field]", fields)[-1] == "email_1"
+    page.click("#move-up")
+    page.click("#move-up")
+    step("moved up twice")
+    order = page.eval_on_selector_all("#canvas li[data-field]", fields)
+    assert len(order) == count + 1 and order.index("email_1") == count - 2
+    assert page.get_attribute("#canvas li.selected", "data-field") == "email_1"

@@ -8,7 +8,7 @@
   const NAME = /^[a-z][a-z0-9_]{0,62}$/;
   const state = {tables: data.tables, current: Object.keys(data.tables)[0] || null, selected: null,
                  errors: [], started: data.text};
-  const props = window.DesignerProps(state, {changed, rename, remove});
+  const props = window.DesignerProps(state, {changed, rename, remove, move});
   const types = Object.fromEntries(data.types.map((t) => [t.type, t]));
 
   function fields() { return state.current ? state.tables[state.current].fields : {}; }
@@ -36,6 +36,12 @@
     reorder(Object.entries(fields()).map(([n, s]) => [n === state.selected ? to : n, s]));
     state.selected = to;
     render();
+  }
+
+  function move(name, by) {      // the Up / Down buttons: reordering without a mouse
+    const at = Object.keys(fields()).indexOf(name);
+    if (at + by < 0 || at + by >= Object.keys(fields()).length) return;
+    drop("move:" + name, by < 0 ? at + by : at + by + 1);
   }
 
   function remove(name) {
@@ -88,7 +94,9 @@
   function renderPalette() {
     const list = document.getElementById("palette");
     list.replaceChildren(...data.types.map((t) => el("li", {
-      draggable: "true", "data-type": t.type, title: t.type,
+      draggable: "true", "data-type": t.type, title: t.type, tabindex: "0", role: "button",
+      onclick: () => drop("new:" + t.type, Object.keys(fields()).length),        // no mouse drag (touch, keys)
+      onkeydown: (ev) => { if (ev.key === "Enter") drop("new:" + t.type, Object.keys(fields()).length); },
       ondragstart: (ev) => { ev.dataTransfer.setData("text/plain", "new:" + t.type); ev.dataTransfer.effectAllowed = "copyMove"; },
     }, t.label[data.lang] || t.label.zh, el("span", {class: "mono", text: t.type}))));
   }

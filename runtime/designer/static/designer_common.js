@@ -31,6 +31,7 @@ window.Designer = (function () {
                                      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf()}});
       let json;
       try { json = await resp.json(); } catch (e) { json = {ok: false, message: T.failed}; }
+      if (json.error && !json.message) json.message = json.error.message;     // the platform's JSON errors
       return {status: resp.status, body: json};
     } catch (e) {
       return {status: 0, body: {ok: false, message: T.failed}};

@@ -126,9 +126,13 @@ window.DesignerProps = function (state, hooks) {
                             text: other.map((e) => (e.key ? e.key + ": " : "") + e.message).join("; ")}));
     }
     box.append(...rows);
-    const removeBtn = el("button", {type: "button", class: "btn btn-small btn-danger-outline", id: "remove-field",
-                                    text: T.remove_field, onclick: () => hooks.remove(state.selected)});
-    box.append(removeBtn);
+    box.append(el("div", {class: "actions"},
+      el("button", {type: "button", class: "btn btn-small", id: "move-up", text: T.move_up,
+                    onclick: () => hooks.move(state.selected, -1)}),
+      el("button", {type: "button", class: "btn btn-small", id: "move-down", text: T.move_down,
+                    onclick: () => hooks.move(state.selected, 1)}),
+      el("button", {type: "button", class: "btn btn-small btn-danger-outline", id: "remove-field",
+                    text: T.remove_field, onclick: () => hooks.remove(state.selected)})));
   }
 
   function widget(name, spec) {
