@@ -115,6 +115,7 @@ TEXT = MappingProxyType({
     "password_mismatch": N_("The two new passwords do not match."),
     "password_too_short": N_("The new password must be at least {n} characters long."),
     "users_admin": N_("Users"),
+    "designer": N_("Designer"),
     "tokens_admin": N_("API tokens"),
     "roles": N_("Roles"),
     "status": N_("Status"),

@@ -137,7 +137,7 @@ def _csrf_failed(exc: CSRFError):
     if g.get("tessera_user") is None:       # refused before the guard ran: answer in the user's language
         g.tessera_user = _session_user()
     lang = current_lang()
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") or request.is_json:     # the API, or a page's script (the designer)
         return jsonify(error={"code": "csrf_failed", "message": translate("csrf_api", lang)}), 400
     return render_template("tessera/error.html", heading=translate("form_expired", lang),
                            message=translate("form_expired_text", lang)), 400
