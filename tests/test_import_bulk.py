@@ -1,6 +1,9 @@
 """The fast path (`--fast`): the same rows refused at the same cells and the same records written as
-through the record service, an audit entry per record, opening balances through the ledger."""
+through the record service, one audit entry per chunk that each record's history finds, opening
+balances through the ledger."""
 from __future__ import annotations
+
+import json
 
 import pytest
 import sqlalchemy as sa
@@ -45,11 +48,17 @@ def test_fast_path_refuses_and_writes_what_the_record_service_does(make_platform
     assert [{k: m[k] for k in FIELDS} for m in members(slow)] == [{k: m[k] for k in FIELDS} for m in members(fast)]
     assert [(e["change"], e["ledger_key"]) for e in entries(fast)] == [(100, f"import-{job}-2"), (7, f"import-{job}-13")]
     audit = platform.metadata.tables["tessera_audit"]
+    imported = [m["id"] for m in members(fast)[1:]]
     with platform.engine.connect() as conn:
-        logged = conn.execute(sa.select(audit.c.record_id).where(
-            audit.c.app == "fast", audit.c.tbl == "members", audit.c.action == "create",
+        chunks = conn.execute(sa.select(audit.c.changes).where(
+            audit.c.app == "fast", audit.c.tbl == "members", audit.c.action == "import",
             audit.c.source == "import")).scalars().all()
-    assert sorted(logged) == sorted(m["id"] for m in members(fast)[1:])
+        # one entry per chunk that wrote records (rows 2-6 and 12-13 here), holding their ids
+        held = [i for c in chunks for lo, hi in json.loads(c)["records"] for i in range(lo, hi + 1)]
+        assert sorted(held) == imported and len(chunks) == 2
+        for rid in imported:      # each record's history finds its chunk's entry
+            assert [e["action"] for e in platform.audit.history(conn, "fast", "members", rid)][-1] == "import"
+        assert "import" not in [e["action"] for e in platform.audit.history(conn, "fast", "members", 1)]
 
 
 def test_fast_path_only_with_rules_off_in_insert_mode(make_platform, tmp_path):

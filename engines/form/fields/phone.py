@@ -56,6 +56,19 @@ class PhoneField(FieldType):
     def column_type(self, field):
         return sa.String(20)
 
+    def cell_parser(self, field):
+        slow = super().cell_parser(field)
+        if self.region(field) != "CN":
+            return slow
+
+        def parse(cell):
+            if type(cell) is str:
+                fast = mainland_mobile(cell.strip())
+                if fast is not None:
+                    return fast
+            return slow(cell)
+        return parse
+
     def parse(self, field, raw):
         region = self.region(field)
         if region == "CN" and isinstance(raw, (str, int, float)) and not isinstance(raw, bool):
