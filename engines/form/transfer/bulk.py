@@ -24,11 +24,12 @@ from engines.form.errors import RecordError
 from engines.form.events import RecordsCreated
 from engines.form.fields import FieldError
 from engines.form.fields.base import FieldType
+from engines.form.ledger.opening import Openings
 from engines.form.ledger.post import post
 from engines.form.reading import scoped
 from engines.form.system import next_sequence, reserve_ids
 from engines.form.transfer.cells import RowError
-from engines.form.transfer.insert_many import RowInserter
+from engines.form.insert_many import RowInserter
 from engines.form.validation import check_value
 
 ALREADY_USED = msg("is already used by another record", "已被其他记录使用")
@@ -64,6 +65,7 @@ class BulkInserter:
         self.formulas = [(n, f) for n, f in self.t.fields.items() if f.type == "formula"]
         self.joins = [n for n, f in self.t.fields.items() if self.form.ftype(f).join_table]
         self.inserter = RowInserter(self.sql, self.form.write_engine.dialect)
+        self.openings = {led: Openings(self.form, led, values, access) for led, values in importer.opening_values.items()}
 
     def rows(self, w, rows, job_id):
         counts = {"processed": len(rows), "inserted": 0, "updated": 0, "failed": 0}
@@ -156,6 +158,7 @@ class BulkInserter:
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         joins, to_db, fields = self.joins, self.to_db, self.t.fields
         shared = {"created_at": now, "updated_at": now, "created_by": w.actor, "updated_by": w.actor}
+        rows, direct = self._simple_openings(rows, errors)
         ids = reserve_ids(w.conn, self.sql, len(rows))     # one plain executemany, no RETURNING per row
         params = []
         for r, rid in zip(rows, ids):
@@ -164,6 +167,10 @@ class BulkInserter:
             p = {k: v if v is None or k not in to_db else to_db[k](fields[k], v)
                  for k, v in r.values.items() if k not in joins}
             p["id"] = rid
+            for ledger, amount, _expires in direct.get(r.number, ()):
+                led = self.openings[ledger]
+                balance = led.led.balance
+                p[balance] = self.form.ftype(fields[balance]).to_db(fields[balance], led.balance(amount))
             params.append(p)
         self.inserter.insert(w.conn, params, shared)
         for name in joins:
@@ -173,6 +180,7 @@ class BulkInserter:
                 w.conn.execute(jt.insert(), pairs)
         w.unit.wrote(self.form, self.t.name)
         rows, ids = self._allowed(w, rows, ids, errors, joins)
+        self._write_openings(w, rows, ids, direct, job_id, now)
         rows, ids = self._opening(w, rows, ids, errors, job_id, joins)
         if ids:
             # one event for the chunk: the audit log writes one entry holding its ids
@@ -203,8 +211,37 @@ class BulkInserter:
         refused = {i: RowError(r.number, "", "", why) for r, i in zip(rows, ids) if i not in ok}
         return self._take_out(w, rows, ids, refused, errors, joins)
 
+    def _simple_openings(self, rows, errors):
+        """Take out the opening balances the ledger writes a chunk at a time (ledger/opening.py):
+        row number -> [(ledger, amount)]; a row whose entry would be refused fails here."""
+        direct, kept = {}, []
+        for r in rows:
+            mine = []
+            try:
+                for ledger, (amount, expires) in list(r.opening.items()):
+                    if amount and self.openings[ledger].simple(amount):
+                        self.openings[ledger].check(amount, expires)
+                        mine.append((ledger, amount, expires))
+                        del r.opening[ledger]
+            except FieldError as exc:
+                errors.append(self.imp.reader.error(r, exc.message))
+                continue
+            kept.append(r)
+            if mine:
+                direct[r.number] = mine
+        return kept, direct
+
+    def _write_openings(self, w, rows, ids, direct, job_id, now):
+        by_ledger: dict = {}
+        for r, rid in zip(rows, ids):
+            for ledger, amount, expires in direct.get(r.number, ()):
+                key = f"import-{job_id}-{r.number}" if job_id is not None else None
+                by_ledger.setdefault(ledger, []).append((rid, amount, expires, key))
+        for ledger, items in by_ledger.items():
+            self.openings[ledger].write(w, items, now)
+
     def _opening(self, w, rows, ids, errors, job_id, joins):
-        """Opening balances through the ledger, a savepoint each: a refused post takes its record out."""
+        """Other opening balances through `post`, a savepoint each: a refused post takes its record out."""
         refused = {}
         for r, rid in zip(rows, ids):
             for ledger, (amount, expires) in r.opening.items():

@@ -1,4 +1,4 @@
-"""A chunk of new rows in one executemany, for the import's bulk path (bulk.py).
+"""A chunk of new rows in one executemany, for bulk inserts (an import: transfer/bulk.py, ledger/opening.py).
 
 On SQLite the rows go straight to the driver's executemany: SQLAlchemy's executemany builds and
 processes a parameter dict per row (about half of an import's insert time); here each column's bind
