@@ -73,3 +73,4 @@ def test_fast_path_only_with_rules_off_in_insert_mode(make_platform, tmp_path):
     job = service.prepare(inst, "members", path, "m.csv", bulk=True, rules=False, access=clerk, actor=3)
     out = service.run(inst, job, access=clerk, actor=3)
     assert out.inserted == 1 and members(inst)[0]["created_by"] == 3 and members(inst)[0]["greeted"] is False
+

@@ -21,7 +21,8 @@ class RowInserter:
             self.sql = str(stmt)
             order = stmt.positiontup
             assert order == self.columns, "the INSERT lists every column in table order"
-            self.processors = [c.type.bind_processor(dialect) for c in table.c]
+            # the dialect's own type (SQLite's DATETIME writes its text form); the generic one has none
+            self.processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in table.c]
 
     def insert(self, conn, rows: list[dict], shared: dict) -> None:
         """`rows`: each row's own values (absent columns are NULL); `shared`: values of every row."""
