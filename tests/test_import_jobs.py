@@ -39,10 +39,11 @@ def test_dry_run_reports_every_kind_of_bad_row_and_writes_nothing(club, tmp_path
             ["庚", "13900000000", "", "", "", "", "", ""],                  # 11: phone already in the database
             ["辛", "13800000011", "", "", "999", "", "", ""],               # 12: no such store
             ["壬", "13800000012", "", "", "", "", "-5", ""],                # 13: an overdraft
-            ["癸", "13800000013", "", "", "", "", "x", "2030-13-01"]]       # 14: two bad cells
+            ["癸", "13800000013", "", "", "", "", "x", "2030-13-01"],       # 14: two bad cells
+            ["子", "13800000015", "", "", "南门店", "", "", ""]]            # 15: no store called so
     before = (members(club), entries(club))
     job, out = do_import(club, write_csv(tmp_path / "m.csv", rows), dry=True)
-    assert (out.processed, out.failed) == (13, 12)
+    assert (out.processed, out.failed) == (14, 13)
     got = {(e.row, e.column): (e.value, e.reason.en) for e in out.errors}
     expect = {
         (3, "手机号"): ("12345", "is not a valid phone number"),
@@ -58,13 +59,14 @@ def test_dry_run_reports_every_kind_of_bad_row_and_writes_nothing(club, tmp_path
         (13, ""): ("", "insufficient"),
         (14, "积分"): ("x", "must be a whole number"),
         (14, "积分有效期"): ("2030-13-01", "must be a date"),
+        (15, "门店"): ("南门店", "no record in 'stores' is called '南门店'"),
     }
     assert set(got) == set(expect)
     for key, (value, reason) in expect.items():
         assert got[key][0] == value and reason in got[key][1], (key, got[key])
     assert (members(club), entries(club)) == before          # nothing written
     assert Jobs(club.form).get(job)["status"] == "checked"
-    assert len(Jobs(club.form).failures(job, dry=True)) == 13
+    assert len(Jobs(club.form).failures(job, dry=True)) == 14
 
 
 def test_insert_with_opening_balances_and_expiry(club, tmp_path):
