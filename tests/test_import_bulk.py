@@ -74,3 +74,22 @@ def test_fast_path_only_with_rules_off_in_insert_mode(make_platform, tmp_path):
     out = service.run(inst, job, access=clerk, actor=3)
     assert out.inserted == 1 and members(inst)[0]["created_by"] == 3 and members(inst)[0]["greeted"] is False
 
+
+
+def test_the_chunk_entry_shows_on_the_history_and_the_audit_page(make_platform, tmp_path):
+    from runtime.auth import create_user
+    from runtime.webapp import create_app
+    from tests.conftest import sign_in
+
+    platform = make_platform(CLUB)
+    inst = platform.apps["club"]
+    create_user(platform, "boss", "correct horse battery", is_admin=True)
+    path = write_csv(tmp_path / "m.csv", [["姓名", "积分"], ["甲", "30"], ["乙", ""], ["丙", ""]])
+    do_import(inst, path, rules=False, bulk=True)
+    client = create_app(platform).test_client()
+    sign_in(client, "boss", "correct horse battery")
+    second = members(inst)[1]["id"]
+    html = client.get(f"/club/members/{second}?lang=en").get_data(as_text=True)
+    assert "imported" in html
+    page = client.get("/_audit?app=club&table=members&lang=zh").get_data(as_text=True)
+    assert "批量导入" in page and f"#{second - 1}–#{second + 1}" in page
