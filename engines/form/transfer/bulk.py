@@ -180,8 +180,8 @@ class BulkInserter:
                 w.conn.execute(jt.insert(), pairs)
         w.unit.wrote(self.form, self.t.name)
         rows, ids = self._allowed(w, rows, ids, errors, joins)
+        rows, ids = self._opening(w, rows, ids, errors, job_id, joins)     # may take records out: first
         self._write_openings(w, rows, ids, direct, job_id, now)
-        rows, ids = self._opening(w, rows, ids, errors, job_id, joins)
         if ids:
             # one event for the chunk: the audit log writes one entry holding its ids
             event = RecordsCreated(app=self.form.name, table=self.t.name, ids=tuple(ids), actor=w.actor,
