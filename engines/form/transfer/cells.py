@@ -65,7 +65,7 @@ class RowReader:
 
     def read(self, number: int, cells: list) -> Row:
         row = Row(number, cells)
-        size = len(cells)
+        values, size, key = row.values, len(cells), self.key
         for i, tg, parse in self.columns:
             cell = cells[i] if i < size else None
             if cell is None:
@@ -82,13 +82,14 @@ class RowReader:
                 continue
             if value is None:
                 continue
-            if tg.kind == "field":
-                row.values[tg.name] = value
-            elif tg.kind == "opening":
+            kind = tg.kind
+            if kind == "field":
+                values[tg.name] = value
+            elif kind == "opening":
                 row.opening.setdefault(tg.ledger, [None, None])[0] = value
-            elif tg.kind == "expires":
+            elif kind == "expires":
                 row.opening.setdefault(tg.ledger, [None, None])[1] = value
-            if tg.name == self.key:
+            if key is not None and tg.name == key:
                 row.key = value
         return row
 

@@ -55,8 +55,12 @@ class Sheet:
 
     def count(self) -> int | None:
         """How many data rows there are (a fast pass for CSV; the sheet's dimension for XLSX)."""
-        if self.format == "csv":
-            return sum(1 for _ in self.rows())
+        if self.format == "csv":       # what rows() yields, counted without its layers
+            try:
+                with open(self.path, encoding=self.encoding, newline="") as fh:
+                    return sum(1 for cells in csv.reader(fh, _dialect(fh)) if "".join(cells).strip()) - 1
+            except (csv.Error, UnicodeDecodeError):
+                return None        # a count is a nicety: reading the rows says what is wrong
         if self.height is not None:
             return max(0, self.height - 1)
         try:
