@@ -16,7 +16,7 @@ import csv
 import datetime as dt
 import os
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator
 
 from engines.common.labels import msg
@@ -40,6 +40,7 @@ class Sheet:
     headers: list[str]
     encoding: str | None = None
     height: int | None = None      # XLSX: the sheet's rows, known once it is read (calamine reads it whole)
+    loaded: object = field(default=None, repr=False, compare=False)   # XLSX: that read, for one pass of rows()
 
     def rows(self, start_after: int = 1) -> Iterator[tuple[int, list]]:
         """(row number, cells) of the data rows after row `start_after` (1: the header); rows with
@@ -49,7 +50,8 @@ class Sheet:
                 if number > start_after and "".join(cells).strip():
                     yield number, cells
             return
-        for number, cells in _xlsx_rows(self.path):
+        loaded, self.loaded = self.loaded, None       # the sheet open_sheet read serves one pass
+        for number, cells in _xlsx_rows(self.path, loaded=loaded):
             if number > start_after and any(not _blank(c) for c in cells):
                 yield number, cells
 
@@ -87,14 +89,16 @@ def open_sheet(path: str, filename: str | None = None) -> Sheet:
         encoding = None
         height = []
         first = next(_xlsx_rows(path, height), None)
+        loaded = height[1] if len(height) > 1 else None
     if first is None or all(_blank(c) for c in first[1]):
         raise BadFile(msg("the file is empty: the first row must hold the column headers",
                           "文件是空的：第一行应为列标题"))
     headers = [_header(c) for c in first[1]]
     while headers and not headers[-1]:
         headers.pop()
-    return Sheet(path=path, format=fmt, headers=headers, encoding=encoding,
-                 height=height[0] if fmt == "xlsx" and height else None)
+    if fmt == "csv":
+        return Sheet(path=path, format=fmt, headers=headers, encoding=encoding)
+    return Sheet(path=path, format=fmt, headers=headers, height=height[0] if height else None, loaded=loaded)
 
 
 def detect_encoding(path: str) -> str:
@@ -133,21 +137,21 @@ def _dialect(fh):
     return dialect
 
 
-def _xlsx_rows(path, height: list | None = None):
-    """(number, cells) of the first sheet; `height` (a list) gets the sheet's row count appended."""
+def _xlsx_rows(path, height: list | None = None, loaded=None):
+    """(number, cells) of the first sheet; `height` (a list) gets the sheet's row count and the read
+    sheet appended; `loaded`: a sheet read before (calamine reads a sheet whole: once is enough)."""
     try:
         from python_calamine import CalamineWorkbook
     except ImportError:                  # the Rust reader missing on this platform: openpyxl, slower
         yield from _openpyxl_rows(path)
         return
     try:
-        wb = CalamineWorkbook.from_path(path)
-        sheet = wb.get_sheet_by_index(0)
+        sheet = loaded if loaded is not None else CalamineWorkbook.from_path(path).get_sheet_by_index(0)
     except Exception as exc:             # noqa: BLE001 - calamine's errors (zip, XML) share no base class
         raise BadFile(msg(f"the file is not a readable .xlsx workbook ({exc})",
                           f"文件不是可读取的 .xlsx 工作簿（{exc}）")) from None
     if height is not None:
-        height.append(sheet.height)
+        height.extend((sheet.height, sheet))
     for number, cells in enumerate(sheet.iter_rows(), start=1):
         # calamine gives every number as a float; Excel's whole numbers as ints, as openpyxl reads them
         yield number, [int(c) if type(c) is float and c.is_integer() else c for c in cells]
