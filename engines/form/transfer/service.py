@@ -21,7 +21,7 @@ def prepare(inst, table, path, filename, **options) -> int:
 
 
 def prepare_sheet(inst, table, path, filename, *, mode="insert", key=None, explicit=None, rules=True,
-                  actor=None, access=None, chunk=DEFAULT_CHUNK, count=True, bulk=False):
+                  actor=None, access=None, chunk=DEFAULT_CHUNK, count=True, bulk=False, auto_bulk=False):
     """`prepare`, and the Sheet it read: handed to `run` in the same process, an XLSX is not read twice."""
     form = inst.form
     if table not in form.tables:
@@ -32,7 +32,7 @@ def prepare_sheet(inst, table, path, filename, *, mode="insert", key=None, expli
     sheet = open_sheet(path, filename)
     mapping = match_headers(sheet.headers, targets(form, table, access), explicit)
     options = {"headers": sheet.headers, "mapping": {str(i): n for i, n in mapping.items()}, "rules": rules,
-               "chunk": chunk, "encoding": sheet.encoding, "bulk": bulk}
+               "chunk": chunk, "encoding": sheet.encoding, "bulk": bulk, "auto_bulk": auto_bulk}
     job_id = Jobs(form).create(table, mode=mode, key=key, options=options, path=path, filename=filename,
                                actor=actor, total=sheet.count() if count else None)
     return job_id, sheet
@@ -42,7 +42,9 @@ def plan_of(job) -> Plan:
     opts = job["options"]
     return Plan(table=job["tbl"], mapping={int(i): n for i, n in opts["mapping"].items()}, mode=job["mode"],
                 key=job["key_field"], rules=opts.get("rules", True), chunk=opts.get("chunk", DEFAULT_CHUNK),
-                bulk=opts.get("bulk", False))
+                # auto_bulk (the pages): the fast path whenever it applies, as the mapping step left the job
+                bulk=opts.get("bulk", False) or (opts.get("auto_bulk", False) and job["mode"] == "insert"
+                                                 and not opts.get("rules", True)))
 
 
 def remap(inst, job_id, mapping: dict, *, mode=None, key=None, rules=None) -> None:
