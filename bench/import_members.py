@@ -6,8 +6,10 @@ size" is the peak memory of that process). Rows per second are data rows over th
 time, start-up and the count pass included. The member table has a unique phone, a select, a date,
 an integer and an opening points balance on every 100th row (a ledger entry through the ledger).
 
-Measured paths: `--fast --no-rules` (bulk.py: same checks, one INSERT per chunk, audit per record)
-on the full files, and the record service (`--no-rules`, one Writer.create per row) on a sample.
+Measured paths: `--fast --no-rules` (bulk.py: same checks, one executemany per chunk, one audit entry
+per chunk, opening balances a chunk at a time by ledger/opening.py) on the full files, and the record
+service (`--no-rules`, one Writer.create per row) on a sample. The CPU time (user + system) is printed
+beside the wall time: on a shared machine the wall time also counts waiting for a core.
 
     python bench/import_members.py [--rows 1000000] [--xlsx-rows 200000] [--sample 20000] [--keep DIR]
 """
@@ -92,15 +94,18 @@ def run_import(workdir, data, rows, *extra):
     if done.returncode != 0:
         sys.exit(f"import failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
     peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr).group(1))
+    cpu = sum(float(re.search(rf"{kind} time \(seconds\): ([\d.]+)", done.stderr).group(1))
+              for kind in ("User", "System"))
     if f"{rows} inserted" not in done.stdout:
         sys.exit(f"unexpected outcome: {done.stdout[-500:]}")
     db.unlink()
-    return rows / seconds, peak_kb / 1024, seconds
+    return rows / seconds, peak_kb / 1024, seconds, cpu, rows / cpu
 
 
-def report(label, rate, mb, seconds):
+def report(label, rate, mb, seconds, cpu, cpu_rate):
     print(f"{label:<44} {rate:>9,.0f} rows/s ({rate / GOAL_RATE:.2f} of {GOAL_RATE:,})   "
-          f"peak {mb:>6.0f} MB ({mb / GOAL_MB:.2f} of {GOAL_MB})   {seconds:.1f} s")
+          f"peak {mb:>6.0f} MB ({mb / GOAL_MB:.2f} of {GOAL_MB})   {seconds:.1f} s wall, {cpu:.1f} s CPU "
+          f"({cpu_rate:,.0f} rows per CPU second, {cpu_rate / GOAL_RATE:.2f})")
 
 
 def main():

@@ -48,9 +48,16 @@ def _row(platform, e, lang) -> dict:
         "when": format_datetime(e["at"], lang, tz, seconds=True), "who": e.get("actor_name") or "—", "source": e["source"],
         "action": translate("action_" + e["action"], lang),
         "where": f"{e['app']} / {t.label.get(lang) if t else e['tbl']} #{e['record_id']}", "link": link,
-        "changes": [(fields[k].label.get(lang) if k in fields else k, _text(b), _text(a))
+        "changes": _imported(e, lang) if e["action"] == "import" else
+                   [(fields[k].label.get(lang) if k in fields else k, _text(b), _text(a))
                     for k, (b, a) in e["changes"].items()],
     }
+
+
+def _imported(e, lang) -> list:
+    """A bulk import's entry (runtime/audit.py): which records, as id ranges."""
+    runs = ", ".join(f"#{lo}" if lo == hi else f"#{lo}–#{hi}" for lo, hi in e["changes"].get("records", ()))
+    return [(translate("records_imported", lang), "—", runs)]
 
 
 def _text(value) -> str:

@@ -49,6 +49,7 @@ def import_(app_name, table, file, mode, key, dry_run, no_rules, maps, resume, c
     with _platform(database_url, definitions) as platform, _refusals():
         inst = _app(platform, app_name)
         jobs = Jobs(inst.form)
+        sheet = None
         if resume is not None:
             job = jobs.get(resume)
             if job is None or job["tbl"] != table:
@@ -57,9 +58,9 @@ def import_(app_name, table, file, mode, key, dry_run, no_rules, maps, resume, c
                 click.echo(f"note: job {resume} reads {job['path']}", err=True)
             job_id = resume
         else:
-            job_id = service.prepare(inst, table, os.path.abspath(file), os.path.basename(file), mode=mode, key=key,
-                                     explicit=parse_map_options(maps), rules=not no_rules, chunk=chunk,
-                                     bulk=fast)
+            job_id, sheet = service.prepare_sheet(inst, table, os.path.abspath(file), os.path.basename(file),
+                                                  mode=mode, key=key, explicit=parse_map_options(maps),
+                                                  rules=not no_rules, chunk=chunk, bulk=fast)
             job = jobs.get(job_id)
         _show_mapping(job)
         click.echo(f"import job {job_id}" + (f": resuming after row {job['last_row']}" if resume else ""))
@@ -75,7 +76,10 @@ def import_(app_name, table, file, mode, key, dry_run, no_rules, maps, resume, c
                 seen[0] += step
                 bar.update(step)
 
-            out = (service.check if dry_run else service.run)(inst, job_id, progress=progress)
+            if dry_run:
+                out = service.check(inst, job_id, progress=progress)
+            else:       # the sheet prepare read: an XLSX is read once
+                out = service.run(inst, job_id, progress=progress, sheet=sheet)
         job = jobs.get(job_id)
         for e in jobs.failures(job_id, dry=dry_run, limit=200):
             click.echo(f"row {e.row}" + (f", column '{e.column}'" if e.column else "")

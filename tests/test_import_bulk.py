@@ -1,6 +1,9 @@
 """The fast path (`--fast`): the same rows refused at the same cells and the same records written as
-through the record service, an audit entry per record, opening balances through the ledger."""
+through the record service, one audit entry per chunk that each record's history finds, opening
+balances through the ledger."""
 from __future__ import annotations
+
+import json
 
 import pytest
 import sqlalchemy as sa
@@ -44,12 +47,21 @@ def test_fast_path_refuses_and_writes_what_the_record_service_does(make_platform
     assert sorted((e.row, e.column) for e in a.errors) == sorted((e.row, e.column) for e in b.errors)
     assert [{k: m[k] for k in FIELDS} for m in members(slow)] == [{k: m[k] for k in FIELDS} for m in members(fast)]
     assert [(e["change"], e["ledger_key"]) for e in entries(fast)] == [(100, f"import-{job}-2"), (7, f"import-{job}-13")]
+    same = lambda e: {k: v for k, v in e.items() if k not in ("id", "member", "created_at", "updated_at", "ledger_key")}  # noqa: E731
+    assert [same(e) for e in entries(fast)] == [same(e) for e in entries(slow)]     # the ledger's own entry, lot and all
+    assert [m["points"] for m in members(fast)] == [0, 100, 7]
     audit = platform.metadata.tables["tessera_audit"]
+    imported = [m["id"] for m in members(fast)[1:]]
     with platform.engine.connect() as conn:
-        logged = conn.execute(sa.select(audit.c.record_id).where(
-            audit.c.app == "fast", audit.c.tbl == "members", audit.c.action == "create",
+        chunks = conn.execute(sa.select(audit.c.changes).where(
+            audit.c.app == "fast", audit.c.tbl == "members", audit.c.action == "import",
             audit.c.source == "import")).scalars().all()
-    assert sorted(logged) == sorted(m["id"] for m in members(fast)[1:])
+        # one entry per chunk that wrote records (rows 2-6 and 12-13 here), holding their ids
+        held = [i for c in chunks for lo, hi in json.loads(c)["records"] for i in range(lo, hi + 1)]
+        assert sorted(held) == imported and len(chunks) == 2
+        for rid in imported:      # each record's history finds its chunk's entry
+            assert [e["action"] for e in platform.audit.history(conn, "fast", "members", rid)][-1] == "import"
+        assert "import" not in [e["action"] for e in platform.audit.history(conn, "fast", "members", 1)]
 
 
 def test_fast_path_only_with_rules_off_in_insert_mode(make_platform, tmp_path):
@@ -61,3 +73,23 @@ def test_fast_path_only_with_rules_off_in_insert_mode(make_platform, tmp_path):
     job = service.prepare(inst, "members", path, "m.csv", bulk=True, rules=False, access=clerk, actor=3)
     out = service.run(inst, job, access=clerk, actor=3)
     assert out.inserted == 1 and members(inst)[0]["created_by"] == 3 and members(inst)[0]["greeted"] is False
+
+
+
+def test_the_chunk_entry_shows_on_the_history_and_the_audit_page(make_platform, tmp_path):
+    from runtime.auth import create_user
+    from runtime.webapp import create_app
+    from tests.conftest import sign_in
+
+    platform = make_platform(CLUB)
+    inst = platform.apps["club"]
+    create_user(platform, "boss", "correct horse battery", is_admin=True)
+    path = write_csv(tmp_path / "m.csv", [["姓名", "积分"], ["甲", "30"], ["乙", ""], ["丙", ""]])
+    do_import(inst, path, rules=False, bulk=True)
+    client = create_app(platform).test_client()
+    sign_in(client, "boss", "correct horse battery")
+    second = members(inst)[1]["id"]
+    html = client.get(f"/club/members/{second}?lang=en").get_data(as_text=True)
+    assert "imported" in html
+    page = client.get("/_audit?app=club&table=members&lang=zh").get_data(as_text=True)
+    assert "批量导入" in page and f"#{second - 1}–#{second + 1}" in page

@@ -39,10 +39,11 @@ def test_dry_run_reports_every_kind_of_bad_row_and_writes_nothing(club, tmp_path
             ["庚", "13900000000", "", "", "", "", "", ""],                  # 11: phone already in the database
             ["辛", "13800000011", "", "", "999", "", "", ""],               # 12: no such store
             ["壬", "13800000012", "", "", "", "", "-5", ""],                # 13: an overdraft
-            ["癸", "13800000013", "", "", "", "", "x", "2030-13-01"]]       # 14: two bad cells
+            ["癸", "13800000013", "", "", "", "", "x", "2030-13-01"],       # 14: two bad cells
+            ["子", "13800000015", "", "", "南门店", "", "", ""]]            # 15: no store called so
     before = (members(club), entries(club))
     job, out = do_import(club, write_csv(tmp_path / "m.csv", rows), dry=True)
-    assert (out.processed, out.failed) == (13, 12)
+    assert (out.processed, out.failed) == (14, 13)
     got = {(e.row, e.column): (e.value, e.reason.en) for e in out.errors}
     expect = {
         (3, "手机号"): ("12345", "is not a valid phone number"),
@@ -58,13 +59,14 @@ def test_dry_run_reports_every_kind_of_bad_row_and_writes_nothing(club, tmp_path
         (13, ""): ("", "insufficient"),
         (14, "积分"): ("x", "must be a whole number"),
         (14, "积分有效期"): ("2030-13-01", "must be a date"),
+        (15, "门店"): ("南门店", "no record in 'stores' is called '南门店'"),
     }
     assert set(got) == set(expect)
     for key, (value, reason) in expect.items():
         assert got[key][0] == value and reason in got[key][1], (key, got[key])
     assert (members(club), entries(club)) == before          # nothing written
     assert Jobs(club.form).get(job)["status"] == "checked"
-    assert len(Jobs(club.form).failures(job, dry=True)) == 13
+    assert len(Jobs(club.form).failures(job, dry=True)) == 14
 
 
 def test_insert_with_opening_balances_and_expiry(club, tmp_path):
@@ -169,3 +171,30 @@ def test_a_stopped_job_resumes_after_its_last_committed_row(club, tmp_path):
     assert sorted(names) == sorted(f"会员{i}" for i in range(1, 11))
     assert len(entries(club)) == 10 and all(m["points"] == 10 for m in members(club)[1:])
     assert out.processed == 4
+
+
+def test_dry_run_reports_the_update_and_permission_kinds_too(make_platform, tmp_path):
+    """Beyond the cells: a row whose record is not found or whose key is empty (update), a field the
+    person may not set, a record outside the rows they may create; the dry run names them all."""
+    club = make_platform(CLUB.replace("clerk: {read: true, create: true, hidden: [secret]}",
+                                      "clerk: {read: true, create: \"record.tier == 'normal'\", update: true, "
+                                      "hidden: [secret], readonly: [visits]}")).apps["club"]
+    club.records.create("members", {"name": "老会员", "phone": "13900000000"}, source="test")
+    clerk = Access(club.form, roles={"clerk"}, user_id=6)
+    path = write_csv(tmp_path / "m.csv", [["姓名", "手机号", "到店次数", "等级"],
+                                          ["老会员", "13900000000", "", "普通"],      # 2: fine (updated)
+                                          ["甲", "13800000001", "", ""],              # 3: no such phone
+                                          ["乙", "", "", ""],                          # 4: empty key
+                                          ["丙", "13900000000", "3", ""]])             # 5: visits is readonly
+    job = service.prepare(club, "members", path, "m.csv", mode="update", key="phone", access=clerk, actor=6)
+    out = service.check(club, job, access=clerk, actor=6)
+    got = {(e.row, e.column): e.reason.en for e in out.errors}
+    assert got == {(3, "手机号"): "no record has this phone",
+                   (4, "手机号"): "is empty: it finds the record to update",
+                   (5, "到店次数"): "you may not set this field"}
+    assert (out.processed, out.failed) == (4, 3)
+    inserts = write_csv(tmp_path / "n.csv", [["姓名", "等级"], ["丁", "普通"], ["戊", "贵宾"]])
+    job = service.prepare(club, "members", inserts, "n.csv", access=clerk, actor=6)
+    out = service.check(club, job, access=clerk, actor=6)
+    assert [(e.row, e.reason.en) for e in out.errors] == [(3, "you may not add records to 'Members'")]
+    assert [m["name"] for m in members(club)] == ["老会员"]     # a dry run writes nothing

@@ -129,3 +129,31 @@ def test_template_download(site):
     assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet")
     ws = load_workbook(io.BytesIO(resp.data)).worksheets[0]
     assert [c.value for c in ws[1]][:2] == ["Name*", "Phone"] and ws.data_validations.dataValidation
+
+
+def test_an_xlsx_with_stores_by_name_from_the_page(site, tmp_path):
+    """The list page's import of an Excel file whose store column names the stores (rules off, so through
+    the fast path), then its export."""
+    from tests.import_fixture import write_xlsx
+
+    inst, app = site
+    inst.records.create("stores", {"name": "总店"}, source="test")
+    client = app.test_client()
+    sign_in(client, "boss", PASSWORD)
+    path = write_xlsx(tmp_path / "m.xlsx", [["姓名", "手机号", "门店"], ["张三", 13800000001, "总店"],
+                                           ["李四", 13800000002, "分店"]])
+    with open(path, "rb") as fh:
+        resp = _upload(client, fh.read(), name="members.xlsx", rules="")
+    job_url = resp.headers["Location"]
+    token = csrf_from(client.get(job_url).get_data(as_text=True))
+    mapping = {"csrf_token": token, "col0": "name", "col1": "phone", "col2": "store", "mode": "insert"}
+    assert client.post(job_url + "/run", data=mapping).status_code == 303
+    status = _wait(client, job_url, ("done", "failed"))
+    assert (status["status"], status["total"], status["inserted"], status["failed"]) == ("done", 2, 1, 1)
+    assert "no record in" in client.get(job_url + "?lang=en").get_data(as_text=True)
+    assert [(m["name"], m["phone"], m["store"]) for m in members(inst)] == [("张三", "+8613800000001", 1)]
+    with inst.form.engine.connect() as conn:        # rules off, insert: the page took the fast path
+        history = client.application.extensions["tessera.audit"].history(conn, "club", "members", 1)
+    assert [e["action"] for e in history] == ["import"]
+    exported = client.get("/club/members/export.csv?store=1").get_data(as_text=True)
+    assert "张三" in exported and "+8613800000001" in exported

@@ -20,6 +20,21 @@ class RecordEvent:
     changed: frozenset = field(default_factory=frozenset)
 
 
+@dataclass(frozen=True)
+class RecordsCreated:
+    """Many records created at once by a bulk insert (an import's chunk): one event for them all, so a
+    subscriber does its work once per chunk (the audit log writes one entry). Rules never see it: the
+    bulk path runs only with rules off."""
+    app: str
+    table: str
+    ids: tuple                     # the new records' ids, ascending
+    actor: int | None
+    source: str
+    at: Any = None                 # when they were written (their created_at, naive UTC)
+    kind: str = "created_many"
+    note: Mapping[str, Any] = field(default_factory=dict)   # e.g. the import job and its file rows
+
+
 Subscriber = Callable[[RecordEvent, Any], None]  # (event, writer bound to the same transaction)
 
 

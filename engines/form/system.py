@@ -29,3 +29,19 @@ def next_sequence(conn, seq: sa.Table, app: str, table: str, field: str, period:
         except sa.exc.IntegrityError:
             continue
     raise RuntimeError("could not allocate a sequence number")
+
+
+def reserve_ids(conn, table: sa.Table, n: int) -> list[int]:
+    """`n` new ids for `table`, for a bulk insert that writes them itself (no RETURNING per row). On
+    SQLite the unit of work holds the write lock (BEGIN IMMEDIATE), so the next ids are free until its
+    commit; on PostgreSQL they are drawn from the id column's sequence."""
+    if n <= 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        stmt = sa.text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)")
+        return list(conn.execute(stmt, {"t": table.name, "n": n}).scalars())
+    top = conn.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0
+    # AUTOINCREMENT never reuses an id, even of a deleted last row: sqlite_sequence remembers it
+    seq = conn.execute(sa.text("SELECT seq FROM sqlite_sequence WHERE name = :t"), {"t": table.name}).scalar()
+    start = max(top, seq or 0) + 1
+    return list(range(start, start + n))

@@ -35,6 +35,8 @@ TEXT = MappingProxyType({
     "action_create": N_("created"),
     "action_update": N_("updated"),
     "action_delete": N_("deleted"),
+    "action_import": N_("imported"),
+    "records_imported": N_("Records imported"),
     "home": N_("Home"),
     "apps": N_("Apps"),
     "no_apps": N_("No apps are installed yet."),

@@ -13,6 +13,7 @@ class BooleanField(FieldType):
     label = Label(zh="是否", en="Yes/No")
     widget = "checkbox"
     filter_ops = ("eq", "ne", "isnull")
+    cells_repeat = True
 
     def column_type(self, field):
         return sa.Boolean()

@@ -21,6 +21,7 @@ class DateField(FieldType):
     label = Label(zh="日期", en="Date")
     widget = "date"
     filter_ops = ("eq", "ne", "lt", "lte", "gt", "gte", "isnull")
+    cells_repeat = True
     settings_schema = {
         "timezone": {"type": "string", "default": DEFAULT_TIMEZONE,
                      "description": "time zone whose calendar day `today` means"},

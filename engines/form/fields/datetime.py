@@ -34,6 +34,8 @@ class DateTimeField(DateField):
     def now(self, field):
         return dt.datetime.now(UTC).replace(microsecond=0)
 
+    cells_repeat = False      # mostly distinct values: nothing to remember
+
     def parse(self, field, raw):
         if isinstance(raw, dt.datetime):
             return self._utc(field, raw)

@@ -33,6 +33,20 @@ class IntegerField(FieldType):
             raise FieldError(msg("is too large", "数值过大"))
         return int(value)
 
+    def cell_parser(self, field):
+        slow = super().cell_parser(field)
+        if type(self).parse is not IntegerField.parse:
+            return slow
+
+        def parse(cell):
+            kind = type(cell)
+            if kind is int and -MAX_INT <= cell <= MAX_INT:
+                return cell
+            if kind is str and len(cell) < 19 and cell.isascii() and cell.isdigit():
+                return int(cell)                # what parse gives plain digits, without a Decimal
+            return slow(cell)
+        return parse
+
     def display_local(self, field, value, lang="zh"):
         return "" if value is None else format_number(value, lang)
 

@@ -20,6 +20,8 @@ class MultiSelectField(SelectField):
     sortable = False
     filter_ops = ("contains", "isnull")
 
+    cells_repeat = False      # its value is a list, which a remembered cell would share
+
     def parse(self, field, raw):
         if isinstance(raw, str):
             text = raw.strip()

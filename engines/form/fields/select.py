@@ -10,6 +10,7 @@ class SelectField(FieldType):
     label = Label(zh="单选", en="Select")
     widget = "select"
     filter_ops = ("eq", "ne", "in", "isnull")
+    cells_repeat = True
 
     def prepare(self, field, ctx):
         if not field.options:

@@ -26,5 +26,16 @@ class TextField(FieldType):
             cell = int(cell)
         return self.coerce(field, cell)
 
+    def cell_parser(self, field):
+        slow = super().cell_parser(field)
+        if type(self).parse is not TextField.parse:
+            return slow                          # a subclass with its own rules (barcode, long text)
+
+        def parse(cell):
+            if type(cell) is str:
+                return cell.strip() or None     # what coerce gives a text cell
+            return slow(cell)
+        return parse
+
 
 FIELD_TYPE = TextField

@@ -3,11 +3,11 @@
 Per row, as the record service does it: every cell parsed by its field type (cells.py), defaults,
 required, each type's `validate`, fields the person may not set, formulas and auto numbers. Per chunk
 instead of per row: links checked with one query per link field, unique values with one query per
-unique field (and against the chunk's other rows), one INSERT for the chunk (executemany), the
-person's `create` row condition checked with one query (rows outside it are taken out again and
-reported). Each inserted record is still a `created` event to the app's subscribers (the audit log
-keeps one entry per record, buffered and inserted with one executemany before the commit); the rules
-engine skips them (the unit of work's `run_rules` is False). Opening balances are still posted
+unique field (and against the chunk's other rows), one INSERT for the chunk (executemany, with ids
+reserved first by system.reserve_ids, so no RETURNING row by row), the person's `create` row
+condition checked with one query (rows outside it are taken out again and reported). The chunk's
+records are one `RecordsCreated` event to the app's subscribers (the audit log writes one entry holding
+their ids); the rules engine skips it (the unit of work's `run_rules` is False). Opening balances are still posted
 through the ledger (`post`) one by one: a ledger is never bypassed.
 
 What it gives up, and why it is only offered with rules off in insert mode: rules cannot see a
@@ -21,12 +21,15 @@ import sqlalchemy as sa
 
 from engines.common.labels import msg
 from engines.form.errors import RecordError
-from engines.form.events import RecordEvent
+from engines.form.events import RecordsCreated
 from engines.form.fields import FieldError
+from engines.form.fields.base import FieldType
+from engines.form.ledger.opening import Openings
 from engines.form.ledger.post import post
 from engines.form.reading import scoped
-from engines.form.system import next_sequence
+from engines.form.system import next_sequence, reserve_ids
 from engines.form.transfer.cells import RowError
+from engines.form.insert_many import RowInserter
 from engines.form.validation import check_value
 
 ALREADY_USED = msg("is already used by another record", "已被其他记录使用")
@@ -42,15 +45,27 @@ class BulkInserter:
         self.sql = self.form.sql[self.t.name]
         access = importer.access
         self.locked = access.readonly(self.t.name, "create") if access is not None else frozenset()
-        self.defaults = {}
+        # worked out once, not per row: what each stored field needs (a chunk is a thousand rows)
+        self.checks = []         # (name, field, type, default, dynamic default)
+        self.to_db = {}          # field -> its type's to_db, where it is not the identity
         for name, f in self.t.fields.items():
             ftype = self.form.ftype(f)
-            if ftype.stored and not ftype.computed and f.default is not None and f.type != "auto_number":
+            if not ftype.stored or ftype.computed:
+                continue
+            default = None
+            if f.default is not None and f.type != "auto_number":
                 try:
-                    self.defaults[name] = ftype.default_value(f)
+                    default = ftype.default_value(f)
                 except FieldError:
                     pass
-        self.dynamic = {n for n, f in self.t.fields.items() if f.default in ("now", "today")}
+            self.checks.append((name, f, ftype, default, f.default in ("now", "today")))
+            if type(ftype).to_db is not FieldType.to_db:
+                self.to_db[name] = ftype.to_db
+        self.autos = [(n, f) for n, f in self.t.fields.items() if f.type == "auto_number"]
+        self.formulas = [(n, f) for n, f in self.t.fields.items() if f.type == "formula"]
+        self.joins = [n for n, f in self.t.fields.items() if self.form.ftype(f).join_table]
+        self.inserter = RowInserter(self.sql, self.form.write_engine.dialect)
+        self.openings = {led: Openings(self.form, led, values, access) for led, values in importer.opening_values.items()}
 
     def rows(self, w, rows, job_id):
         counts = {"processed": len(rows), "inserted": 0, "updated": 0, "failed": 0}
@@ -73,25 +88,23 @@ class BulkInserter:
     def _check(self, row) -> list[RowError]:
         fields = {}
         values = {}
-        for name, f in self.t.fields.items():
-            ftype = self.form.ftype(f)
-            if not ftype.stored or ftype.computed:
-                continue
-            given = name in row.values
-            if given and name in self.locked:
-                fields[name] = msg("you may not set this field", "你没有权限填写此字段")
-                continue
-            if given:
-                value = row.values[name]
-            elif name in self.dynamic:
+        given = row.values
+        for name, f, ftype, default, dynamic in self.checks:
+            if name in given:
+                if name in self.locked:
+                    fields[name] = msg("you may not set this field", "你没有权限填写此字段")
+                    continue
+                value = given[name]
+            elif dynamic:
                 value = ftype.default_value(f)
             else:
-                value = self.defaults.get(name)
-            try:
-                check_value(ftype, f, value)
-            except FieldError as exc:
-                fields[name] = exc.message
-                continue
+                value = default
+            if value is not None or f.required:       # check_value, without a call for an empty field
+                try:
+                    check_value(ftype, f, value)
+                except FieldError as exc:
+                    fields[name] = exc.message
+                    continue
             values[name] = value
         row.values = values
         return self.imp.reader.field_errors(row, fields, self.t.name) if fields else []
@@ -125,12 +138,14 @@ class BulkInserter:
                         seen[v] = r.number
                 if seen:
                     col = self.sql.c[name]
-                    stored = {w._to_db(self.t, name, v): v for v in seen}
-                    taken = set(w.conn.execute(sa.select(col).where(col.in_(list(stored)))).scalars())
-                    for r in rows:
-                        v = r.values.get(name)
-                        if v is not None and w._to_db(self.t, name, v) in taken:
-                            bad.setdefault(r.number, {})[name] = ALREADY_USED
+                    conv = self.to_db.get(name)
+                    stored = {v: (v if conv is None else conv(f, v)) for v in seen}
+                    taken = set(w.conn.execute(sa.select(col).where(col.in_(list(stored.values())))).scalars())
+                    if taken:
+                        for r in rows:
+                            v = r.values.get(name)
+                            if v is not None and stored[v] in taken:
+                                bad.setdefault(r.number, {})[name] = ALREADY_USED
         kept = []
         for r in rows:
             if r.number in bad:
@@ -141,16 +156,23 @@ class BulkInserter:
 
     def _insert(self, w, rows, errors, job_id):
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-        joins = [n for n, f in self.t.fields.items() if self.form.ftype(f).join_table]
+        joins, to_db, fields = self.joins, self.to_db, self.t.fields
+        shared = {"created_at": now, "updated_at": now, "created_by": w.actor, "updated_by": w.actor}
+        rows, direct = self._simple_openings(rows, errors)
+        ids = reserve_ids(w.conn, self.sql, len(rows))     # one plain executemany, no RETURNING per row
         params = []
-        for r in rows:
-            self._computed(w, r.values, now)
-            row = {k: (None if v is None else self.form.ftype(self.t.fields[k]).to_db(self.t.fields[k], v))
-                   for k, v in r.values.items() if k not in joins}
-            params.append({**{c.name: None for c in self.sql.c if c.name != "id"}, **row, "created_at": now,
-                           "updated_at": now, "created_by": w.actor, "updated_by": w.actor})
-        stmt = self.sql.insert().returning(self.sql.c.id, sort_by_parameter_order=True)
-        ids = list(w.conn.execute(stmt, params).scalars())
+        for r, rid in zip(rows, ids):
+            if self.autos or self.formulas:
+                self._computed(w, r.values, now)
+            p = {k: v if v is None or k not in to_db else to_db[k](fields[k], v)
+                 for k, v in r.values.items() if k not in joins}
+            p["id"] = rid
+            for ledger, amount, _expires in direct.get(r.number, ()):
+                led = self.openings[ledger]
+                balance = led.led.balance
+                p[balance] = self.form.ftype(fields[balance]).to_db(fields[balance], led.balance(amount))
+            params.append(p)
+        self.inserter.insert(w.conn, params, shared)
         for name in joins:
             jt = self.form.sql.joins[(self.t.name, name)]
             pairs = [{"source_id": i, "target_id": t} for i, r in zip(ids, rows) for t in r.values.get(name) or []]
@@ -158,29 +180,26 @@ class BulkInserter:
                 w.conn.execute(jt.insert(), pairs)
         w.unit.wrote(self.form, self.t.name)
         rows, ids = self._allowed(w, rows, ids, errors, joins)
-        rows, ids = self._opening(w, rows, ids, errors, job_id, joins)
-        subs = self.form.subscribers.for_table(self.t.name)
-        child = w.child()
-        for r, rid in zip(rows, ids):
-            record = {**r.values, "id": rid, "created_at": now, "updated_at": now, "created_by": w.actor,
-                      "updated_by": w.actor}
-            event = RecordEvent(kind="created", app=self.form.name, table=self.t.name, id=rid, old=None,
-                                new=record, actor=w.actor, source=w.source, changed=frozenset(r.values))
-            for sub in subs:
+        rows, ids = self._opening(w, rows, ids, errors, job_id, joins)     # may take records out: first
+        self._write_openings(w, rows, ids, direct, job_id, now)
+        if ids:
+            # one event for the chunk: the audit log writes one entry holding its ids
+            event = RecordsCreated(app=self.form.name, table=self.t.name, ids=tuple(ids), actor=w.actor,
+                                   source=w.source, at=now, note={"job": job_id, "rows": [rows[0].number, rows[-1].number]})
+            child = w.child()
+            for sub in self.form.subscribers.for_table(self.t.name):
                 sub(event, child)
         return rows
 
     def _computed(self, w, values, now):
         local = now.replace(tzinfo=dt.timezone.utc).astimezone(self.form.timezone)
-        for name, f in self.t.fields.items():
-            if f.type == "auto_number":
-                ftype = self.form.ftype(f)
-                n = next_sequence(w.conn, self.form.sequences, self.form.name, self.t.name, name,
-                                  ftype.period_key(f, local))
-                values[name] = ftype.render(f, local, n)
-        for name, f in self.t.fields.items():
-            if f.type == "formula":
-                values[name] = self.form.ftype(f).compute(f, values)
+        for name, f in self.autos:
+            ftype = self.form.ftype(f)
+            n = next_sequence(w.conn, self.form.sequences, self.form.name, self.t.name, name,
+                              ftype.period_key(f, local))
+            values[name] = ftype.render(f, local, n)
+        for name, f in self.formulas:
+            values[name] = self.form.ftype(f).compute(f, values)
 
     def _allowed(self, w, rows, ids, errors, joins):
         """The person's `create` condition (an `own` or filter grant), for the chunk at once."""
@@ -192,8 +211,37 @@ class BulkInserter:
         refused = {i: RowError(r.number, "", "", why) for r, i in zip(rows, ids) if i not in ok}
         return self._take_out(w, rows, ids, refused, errors, joins)
 
+    def _simple_openings(self, rows, errors):
+        """Take out the opening balances the ledger writes a chunk at a time (ledger/opening.py):
+        row number -> [(ledger, amount)]; a row whose entry would be refused fails here."""
+        direct, kept = {}, []
+        for r in rows:
+            mine = []
+            try:
+                for ledger, (amount, expires) in list(r.opening.items()):
+                    if amount and self.openings[ledger].simple(amount):
+                        self.openings[ledger].check(amount, expires)
+                        mine.append((ledger, amount, expires))
+                        del r.opening[ledger]
+            except FieldError as exc:
+                errors.append(self.imp.reader.error(r, exc.message))
+                continue
+            kept.append(r)
+            if mine:
+                direct[r.number] = mine
+        return kept, direct
+
+    def _write_openings(self, w, rows, ids, direct, job_id, now):
+        by_ledger: dict = {}
+        for r, rid in zip(rows, ids):
+            for ledger, amount, expires in direct.get(r.number, ()):
+                key = f"import-{job_id}-{r.number}" if job_id is not None else None
+                by_ledger.setdefault(ledger, []).append((rid, amount, expires, key))
+        for ledger, items in by_ledger.items():
+            self.openings[ledger].write(w, items, now)
+
     def _opening(self, w, rows, ids, errors, job_id, joins):
-        """Opening balances through the ledger, a savepoint each: a refused post takes its record out."""
+        """Other opening balances through `post`, a savepoint each: a refused post takes its record out."""
         refused = {}
         for r, rid in zip(rows, ids):
             for ledger, (amount, expires) in r.opening.items():

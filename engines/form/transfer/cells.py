@@ -45,42 +45,53 @@ def shown(cell) -> str:
 
 
 class RowReader:
-    """Turns the cells of a sheet into Rows, for one mapping and key."""
+    """Turns the cells of a sheet into Rows, for one mapping and key. Each column's parser is worked
+    out once (cell_parser): a sheet is read a million cells at a time."""
 
     def __init__(self, form, available, headers, mapping, key=None):
         self.form, self.available, self.headers, self.key = form, available, headers, key
-        self.columns = [(i, available[name]) for i, name in mapping.items() if name is not None]
+        self.columns = [(i, available[name], self._parser(available[name]))
+                        for i, name in mapping.items() if name is not None]
         self.column_of = {name: headers[i] for i, name in mapping.items() if name is not None}
+
+    def _parser(self, tg):
+        if tg.kind == "id":
+            return _record_id
+        ftype = self.form.ftype(tg.field)
+        parse = ftype.cell_parser(tg.field)
+        if tg.kind == "field" and tg.field.type == "link":
+            return by_title(parse)
+        return memo(parse) if ftype.cells_repeat else parse
 
     def read(self, number: int, cells: list) -> Row:
         row = Row(number, cells)
-        for i, tg in self.columns:
-            cell = cells[i] if i < len(cells) else None
-            if cell is None or (isinstance(cell, str) and not cell.strip()):
+        values, size, key = row.values, len(cells), self.key
+        for i, tg, parse in self.columns:
+            cell = cells[i] if i < size else None
+            if cell is None:
                 continue
+            if type(cell) is str:
+                if not cell or cell.isspace():
+                    continue
+                if cell[0] == "'" and cell[1:2] in FORMULA_START:
+                    cell = cell[1:]     # an export's defused formula text, read back as it was
             try:
-                value = self._parse(tg, cell)
+                value = parse(cell)
             except FieldError as exc:
                 row.errors.append(RowError(number, self.headers[i], shown(cell), exc.message))
                 continue
             if value is None:
                 continue
-            if tg.kind == "opening":
+            kind = tg.kind
+            if kind == "field":
+                values[tg.name] = value
+            elif kind == "opening":
                 row.opening.setdefault(tg.ledger, [None, None])[0] = value
-            elif tg.kind == "expires":
+            elif kind == "expires":
                 row.opening.setdefault(tg.ledger, [None, None])[1] = value
-            elif tg.kind == "field":
-                row.values[tg.name] = value
-            if tg.name == self.key:
+            if key is not None and tg.name == key:
                 row.key = value
         return row
-
-    def _parse(self, tg, cell):
-        if isinstance(cell, str) and cell[:1] == "'" and cell[1:2] in FORMULA_START:
-            cell = cell[1:]             # an export's defused formula text, read back as it was
-        if tg.kind == "id":
-            return _record_id(cell)
-        return self.form.ftype(tg.field).parse_cell(tg.field, cell)
 
     def field_errors(self, row: Row, fields: dict, table: str) -> list[RowError]:
         """A refusal of the record service (field -> message) as errors naming the file's columns."""
@@ -105,6 +116,47 @@ class RowReader:
             index = self.headers.index(column)
             value = shown(row.cells[index] if index < len(row.cells) else None)
         return RowError(row.number, column, value, reason)
+
+
+@dataclass(frozen=True)
+class Title:
+    """A link cell that names its record instead of giving its id (looked up by link_titles.py)."""
+    text: str
+
+
+def by_title(parse_id):
+    """A link column's parser: an id as before, any other text kept as a Title to look up."""
+    def parse(cell):
+        try:
+            return parse_id(cell)
+        except FieldError:
+            if isinstance(cell, str):
+                return Title(cell.strip())
+            raise
+    return parse
+
+
+def memo(parse, size=10_000):
+    """`parse` remembered per distinct cell (a column of options or dates holds few values); the
+    first `size` cells only, so memory stays bounded. Keyed with the cell's type: 1, 1.0 and True
+    are equal in Python but not to every field type."""
+    seen: dict = {}
+
+    def parse_remembered(cell):
+        key = (type(cell), cell)
+        hit = seen.get(key, seen)
+        if hit is seen:
+            try:
+                hit = parse(cell)
+            except FieldError as exc:
+                hit = exc
+            if len(seen) < size:
+                seen[key] = hit
+        if isinstance(hit, FieldError):
+            raise FieldError(hit.message)
+        return hit
+
+    return parse_remembered
 
 
 def _record_id(cell) -> int:

@@ -24,6 +24,7 @@ from engines.form.ledger.post import post
 from engines.form.records import Writer
 from engines.form.transfer.cells import RowError, RowReader
 from engines.form.transfer.columns import ID, check_key, targets
+from engines.form.transfer.link_titles import LinkTitles
 from engines.form.unit import UnitState
 
 MODES = ("insert", "update", "upsert")
@@ -75,6 +76,7 @@ class Importer:
             if plan.mode != "insert":
                 access.require(plan.table, "update")
         self.reader = RowReader(form, self.available, sheet.headers, plan.mapping, plan.key)
+        self.titles = LinkTitles(form, plan.table, self.reader, access)
         self.opening_values = {led: {**default_opening_values(form, led), **plan.opening_values.get(led, {})}
                                for led in {tg.ledger for tg in self.available.values() if tg.ledger}}
         self._seen: dict = {}      # dry run: unique field -> {value: row}
@@ -112,6 +114,7 @@ class Importer:
     def _chunk(self, rows, job_id, jobs):
         with self.records.unit_of_work(self.actor, source="import", access=self.access) as w:
             w.unit.run_rules = self.plan.rules
+            self.titles.resolve(w.conn, rows)
             counts, errors = (self.bulk.rows if self.bulk else self._rows)(w, rows, job_id)
             if jobs is not None:
                 jobs.chunk_done(w.conn, job_id, rows[-1].number, counts, errors, _cells(rows, errors))
@@ -126,6 +129,7 @@ class Importer:
                 w = Writer(self.form, conn, self.actor, "import", access=self.access, after=After(),
                            unit=UnitState(flush_at_commit=True))
                 w.unit.run_rules = self.plan.rules
+                self.titles.resolve(w.conn, rows)
                 counts, errors = self._rows(w, rows, None, dry=True)
             finally:
                 trans.rollback()

@@ -14,10 +14,15 @@ from engines.form.transfer.sources import format_of, open_sheet
 log = logging.getLogger("tessera.import")
 
 
-def prepare(inst, table, path, filename, *, mode="insert", key=None, explicit=None, rules=True,
-            actor=None, access=None, chunk=DEFAULT_CHUNK, count=True, bulk=False) -> int:
+def prepare(inst, table, path, filename, **options) -> int:
     """Read the file's headers, match them (`explicit`: header -> field, "" to ignore) and note a
     new job; its id. Raises BadFile / BadMapping / Forbidden with a message that says what is wrong."""
+    return prepare_sheet(inst, table, path, filename, **options)[0]
+
+
+def prepare_sheet(inst, table, path, filename, *, mode="insert", key=None, explicit=None, rules=True,
+                  actor=None, access=None, chunk=DEFAULT_CHUNK, count=True, bulk=False, auto_bulk=False):
+    """`prepare`, and the Sheet it read: handed to `run` in the same process, an XLSX is not read twice."""
     form = inst.form
     if table not in form.tables:
         raise RecordError(msg(f"no table '{table}'", f"没有数据表 {table}"))
@@ -27,16 +32,19 @@ def prepare(inst, table, path, filename, *, mode="insert", key=None, explicit=No
     sheet = open_sheet(path, filename)
     mapping = match_headers(sheet.headers, targets(form, table, access), explicit)
     options = {"headers": sheet.headers, "mapping": {str(i): n for i, n in mapping.items()}, "rules": rules,
-               "chunk": chunk, "encoding": sheet.encoding, "bulk": bulk}
-    return Jobs(form).create(table, mode=mode, key=key, options=options, path=path, filename=filename,
-                             actor=actor, total=sheet.count() if count else None)
+               "chunk": chunk, "encoding": sheet.encoding, "bulk": bulk, "auto_bulk": auto_bulk}
+    job_id = Jobs(form).create(table, mode=mode, key=key, options=options, path=path, filename=filename,
+                               actor=actor, total=sheet.count() if count else None)
+    return job_id, sheet
 
 
 def plan_of(job) -> Plan:
     opts = job["options"]
     return Plan(table=job["tbl"], mapping={int(i): n for i, n in opts["mapping"].items()}, mode=job["mode"],
                 key=job["key_field"], rules=opts.get("rules", True), chunk=opts.get("chunk", DEFAULT_CHUNK),
-                bulk=opts.get("bulk", False))
+                # auto_bulk (the pages): the fast path whenever it applies, as the mapping step left the job
+                bulk=opts.get("bulk", False) or (opts.get("auto_bulk", False) and job["mode"] == "insert"
+                                                 and not opts.get("rules", True)))
 
 
 def remap(inst, job_id, mapping: dict, *, mode=None, key=None, rules=None) -> None:
@@ -50,12 +58,13 @@ def remap(inst, job_id, mapping: dict, *, mode=None, key=None, rules=None) -> No
     jobs.set(job_id, options=opts, mode=mode or job["mode"], key_field=key if mode else job["key_field"])
 
 
-def importer_for(inst, job, access=None, actor=None) -> Importer:
+def importer_for(inst, job, access=None, actor=None, sheet=None) -> Importer:
     from engines.form.transfer.sources import Sheet
 
     opts = job["options"]
-    sheet = Sheet(path=job["path"], format=format_of(job["filename"]), headers=opts["headers"],
-                  encoding=opts.get("encoding"))
+    if sheet is None or sheet.path != job["path"] or sheet.headers != opts["headers"]:
+        sheet = Sheet(path=job["path"], format=format_of(job["filename"]), headers=opts["headers"],
+                      encoding=opts.get("encoding"))
     return Importer(inst.form, inst.records, sheet, plan_of(job), access=access, actor=actor)
 
 
@@ -76,7 +85,7 @@ def check(inst, job_id, access=None, actor=None, progress=None) -> Outcome:
     return out
 
 
-def run(inst, job_id, access=None, actor=None, progress=None) -> Outcome:
+def run(inst, job_id, access=None, actor=None, progress=None, sheet=None) -> Outcome:
     """Import the job's rows after its last committed row (all of them the first time): also the resume."""
     jobs = Jobs(inst.form)
     job = jobs.get(job_id)
@@ -88,8 +97,8 @@ def run(inst, job_id, access=None, actor=None, progress=None) -> Outcome:
     else:
         jobs.set(job_id, status="running", message=None)
     try:
-        out = importer_for(inst, job, access, actor).run(start_after=job["last_row"], job_id=job_id, jobs=jobs,
-                                                         progress=progress)
+        out = importer_for(inst, job, access, actor, sheet).run(start_after=job["last_row"], job_id=job_id,
+                                                                jobs=jobs, progress=progress)
     except Exception as exc:
         _failed(jobs, job_id, exc)
         raise
