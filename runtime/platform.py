@@ -12,6 +12,7 @@ from engines.form.runtime import FormApp
 from engines.form.system import sequences_table
 from engines.form.transfer.jobs import import_tables
 from engines.report.runtime import ReportRuntime
+from engines.rules.event_journal import event_journal_table
 from engines.rules.event_keys import event_keys_table
 from engines.rules.held import held_table
 from engines.rules.runlog import runs_table
@@ -39,6 +40,7 @@ class Platform:
         self.rule_runs = runs_table(self.metadata)
         held_table(self.metadata)
         self.event_keys = event_keys_table(self.metadata)
+        self.event_journal = event_journal_table(self.metadata)   # external events' payloads, for simulation
         import_tables(self.metadata)    # import jobs and their failed rows (engines/form/transfer)
         self.system_tables = frozenset(self.metadata.tables)
         self.media_dir = os.path.abspath(media_dir)  # uploads must not depend on the working directory

@@ -49,7 +49,7 @@ def create_app(platform: Platform | None = None, *, apps=None, database_url: str
     if config:
         flask_app.config.update(config)
     flask_app.register_blueprint(api_blueprint(), url_prefix="/api")
-    flask_app.register_blueprint(rules_blueprint(platform.event_keys))   # buttons and external events
+    flask_app.register_blueprint(rules_blueprint(platform.event_keys, platform.event_journal))   # buttons and external events
     flask_app.extensions["tessera.record_buttons"] = [record_buttons]
     flask_app.extensions["tessera.app_links"] = [dashboard_links]
     flask_app.register_blueprint(report_blueprint())     # before the pages: /<app>/dashboards/ is not a table
