@@ -41,7 +41,7 @@ def collect(platform, conn, app: str, start, end) -> sa.Table:
     table.create(conn)
     audit, runs, journal = platform.audit.table, platform.rule_runs, platform.event_journal
     firings = platform.system["schedule_runs"]
-    fired_at = sa.func.datetime(sa.func.substr(firings.c.fire_key, 1, 19))    # ISO 8601 UTC -> SQLite's datetime
+    fired_at = fire_time(firings)
     null = sa.null()
     parts = [
         sa.select(audit.c.at, sa.literal("write").label("kind"), audit.c.id.label("ref"), audit.c.tbl,
@@ -67,6 +67,12 @@ def collect(platform, conn, app: str, start, end) -> sa.Table:
     cols = ["at", "kind", "ref", "tbl", "record_id", "action", "actor", "source", "name", "data"]
     conn.execute(table.insert().from_select(cols, ordered))    # rowids in that order: the replay's
     return table
+
+
+def fire_time(firings: sa.Table):
+    """SQL: a firing's scheduled time (its key, ISO 8601 UTC) as SQLite's datetime text. Not the time
+    it started: a scheduler catching up runs a firing later than it was due."""
+    return sa.func.datetime(sa.func.substr(firings.c.fire_key, 1, 19), type_=sa.DateTime())
 
 
 def stream(engine, table: sa.Table, batch: int = 2000):

@@ -10,6 +10,8 @@ import json
 
 import sqlalchemy as sa
 
+from runtime.simulate.history import fire_time
+
 BATCH = 5000
 
 
@@ -97,8 +99,9 @@ def _forget_after(platform, conn, app, cutoff) -> None:
             (system["outbox"], "created_at", system["outbox"].c.app == app),
             (platform.event_keys, "at", platform.event_keys.c.app == app),
             (platform.event_journal, "at", platform.event_journal.c.app == app),
-            (system["schedule_runs"], "started_at", _app_jobs(system["schedule_runs"], app))):
-        conn.execute(table.delete().where(mine, table.c[when] >= cutoff))
+            (system["schedule_runs"], None, _app_jobs(system["schedule_runs"], app))):
+        moment = fire_time(table) if when is None else table.c[when]
+        conn.execute(table.delete().where(mine, moment >= cutoff))
 
 
 def _app_jobs(runs, app):
