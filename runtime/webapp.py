@@ -16,6 +16,7 @@ from runtime.languages import install as install_languages
 from runtime.audit_pages import audit_blueprint
 from runtime.rule_runs_page import rule_runs_blueprint
 from runtime.admin_apps import admin_apps_blueprint
+from runtime.simulate.page import simulate_blueprint
 from runtime.outbox.pages import messages_blueprint
 from runtime.reload import Reloader, interval_from
 from runtime.platform import Platform
@@ -58,6 +59,7 @@ def create_app(platform: Platform | None = None, *, apps=None, database_url: str
     flask_app.register_blueprint(audit_blueprint())
     flask_app.register_blueprint(rule_runs_blueprint())
     flask_app.register_blueprint(admin_apps_blueprint())
+    flask_app.register_blueprint(simulate_blueprint())   # /_admin/simulate/<app>, linked from /_admin/apps
     flask_app.register_blueprint(messages_blueprint())   # /_admin/messages: the outbox
     _json_errors_for_api(flask_app)
     return flask_app

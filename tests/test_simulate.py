@@ -163,3 +163,44 @@ def test_bad_dates_are_a_clear_error(tmp_path):
                            str(Path(__file__)), "--from", "2026-13-01", "--to", "2026-09-30"],
                           capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.returncode == 2 and "'2026-13-01' is not a date" in done.stderr
+
+
+def test_the_page_beside_the_definition_upload_shows_the_report(history, tmp_path):
+    import io
+
+    from runtime.auth import create_user
+    from runtime.webapp import create_app
+    from tests.conftest import csrf_from, sign_in
+
+    url, live, _ids = history
+    platform = Platform.from_files([live], url)
+    try:
+        create_user(platform, "boss", "boss-password-1", is_admin=True)
+        app = create_app(platform)
+        app.config["TESTING"] = True
+        client = app.test_client()
+        sign_in(client, "boss", "boss-password-1")
+        apps_page = client.get("/_admin/apps").get_data(as_text=True)
+        assert "/_admin/simulate/shop" in apps_page
+        token = csrf_from(client.get("/_admin/simulate/shop").get_data(as_text=True))
+        new = Path(write_def(tmp_path, "upload.yaml", SHOP.replace("* 1)", "* 1.5)"))).read_bytes()
+
+        def send(path, **fields):
+            data = {"csrf_token": token, "from": "2026-07-01", "to": "2026-09-30", **fields}
+            if "definition" not in fields:
+                data["definition"] = (io.BytesIO(new), "new.yaml")
+            return client.post(path, data=data, content_type="multipart/form-data")
+
+        page = send("/_admin/simulate/shop")
+        assert page.status_code == 200, page.get_data(as_text=True)[-3000:]
+        text = page.get_data(as_text=True)
+        assert "<th>发放积分</th><td>1900</td><td>2851</td><td><strong>951</strong></td>" in text.replace("\n", "")
+        assert "Carol" in text and "carol@example.com" in text
+        as_json = send("/_admin/simulate/shop?format=json").get_json()
+        assert as_json["totals"]["change"]["liability"] == "9.51"
+        bad = send("/_admin/simulate/shop", **{"to": "someday"})
+        assert bad.status_code == 400 and "请填写两个日期" in bad.get_data(as_text=True)
+        broken = send("/_admin/simulate/shop?format=json", definition=(io.BytesIO(b"app: shop\ntables: 3\n"), "x.yaml"))
+        assert broken.status_code == 422 and "tables" in broken.get_json()["error"]["fields"]["definition"]
+    finally:
+        platform.dispose()

@@ -34,11 +34,23 @@ def simulate(live_url: str, live_files, app_name: str, definition: str, first: d
              point_value: Decimal = Decimal("0.01"), tier_field: str | None = "tier", ledger: str | None = None,
              media_dir: str = "var/media") -> dict:
     """The report of replaying [first, last] (whole days in the app's zone) through `definition`."""
+    live_app = _one(compile_files(list(live_files)), app_name, "the live definitions")
+    new_app = _one(compile_files([definition]), app_name, definition)
+    return simulate_apps(live_url, live_app, new_app, first, last, point_value=point_value, tier_field=tier_field,
+                         ledger=ledger, media_dir=media_dir)
+
+
+def simulate_apps(live_url: str, live_app, new_app, first: dt.date, last: dt.date, *,
+                  point_value: Decimal = Decimal("0.01"), tier_field: str | None = "tier", ledger: str | None = None,
+                  media_dir: str = "var/media") -> dict:
+    """`simulate` with compiled definitions: the live one (its tables as the database has them) and
+    the new one, for the same app."""
     from runtime.platform import Platform      # the platform imports every engine: only when run
 
     started = time.perf_counter()
-    live_app = _one(compile_files(list(live_files)), app_name, "the live definitions")
-    new_app = _one(compile_files([definition]), app_name, definition)
+    app_name = live_app.name
+    if new_app.name != app_name:
+        raise SimulationError(f"the new definition is for app '{new_app.name}', not '{app_name}'")
     if last < first:
         raise SimulationError(f"--to ({last}) is before --from ({first})")
     zone = ZoneInfo(live_app.timezone)
@@ -72,7 +84,7 @@ def simulate(live_url: str, live_files, app_name: str, definition: str, first: d
             new.dispose()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    return {"app": app_name, "definition": definition, "database": shown_url(live_url),
+    return {"app": app_name, "definition": new_app.source, "database": shown_url(live_url),
             "from": first.isoformat(), "to": last.isoformat(), "timezone": live_app.timezone,
             "point_value": str(point_value),
             "events": {**replay.counts, "refused": replay.refused_count, "refused_events": replay.refused},
