@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from decimal import Decimal
@@ -204,3 +205,38 @@ def test_the_page_beside_the_definition_upload_shows_the_report(history, tmp_pat
         assert broken.status_code == 422 and "tables" in broken.get_json()["error"]["fields"]["definition"]
     finally:
         platform.dispose()
+
+
+def test_the_loyalty_app_replays_to_what_happened_and_a_doubled_normal_rate_doubles_it(db_url, tmp_path):
+    """The shipped app, its real rules: orders paid partly in points, completed, one refunded, a redemption."""
+    loyalty = str(ROOT / "apps/loyalty.yaml")
+    platform = Platform.from_files([loyalty], db_url)
+    shop = platform.apps["loyalty"].records
+    with clock.fixed_at(at("2026-06-01")):
+        m = shop.create("members", {"name": "王芳", "phone": "13800138001"}, source="page")["id"]
+        p = shop.create("products", {"name": "杯子", "points_cost": 300, "stock": 5}, source="page")["id"]
+    for n, (day, amount, used) in enumerate([("2026-07-02", "500", 0), ("2026-07-09", "800", 0),
+                                             ("2026-08-01", "300", 1000), ("2026-08-20", "120", 0)]):
+        with clock.fixed_at(at(day, 9)):
+            o = shop.create("orders", {"order_no": f"N{n}", "member": m, "amount": amount, "points_used": used},
+                            source="api")["id"]
+        with clock.fixed_at(at(day, 20)):
+            shop.update("orders", o, {"status": "completed"}, source="api")
+    with clock.fixed_at(at("2026-08-25")):
+        shop.update("orders", o, {"status": "refunded"}, source="page")
+        shop.create("redemptions", {"member": m, "product": p}, source="api")
+    platform.dispose()
+    same = simulate(db_url, [loyalty], "loyalty", loyalty, JULY, SEPT)
+    assert same["totals"]["actual"] == same["totals"]["simulated"]
+    assert same["totals"]["actual"]["issued"] == 500 + 800 + 290 + 120   # 300 yuan less 10 paid in points
+    assert same["totals"]["actual"]["spent"] == 1000 + 120 + 300          # the points paid, the refund, the mug
+    assert same["members_differing"] == 0 and same["events"]["refused"] == 0
+    doubled = tmp_path / "loyalty.yaml"
+    doubled.write_text(Path(loyalty).read_text(encoding="utf-8").replace("{'normal': 1, ", "{'normal': 2, "),
+                       encoding="utf-8")
+    shutil.copytree(ROOT / "apps/loyalty", tmp_path / "loyalty")    # its include, beside it
+    changed = simulate(db_url, [loyalty], "loyalty", str(doubled), JULY, SEPT)
+    assert changed["totals"]["simulated"]["issued"] == 2 * (500 + 800 + 290 + 120)
+    assert changed["totals"]["simulated"]["spent"] == 1000 + 240 + 300
+    assert changed["largest_differences"] == [{"member": m, "name": "王芳", "actual": 1710 - 1420,
+                                               "simulated": 3420 - 1540, "difference": 1710 - 120}]
