@@ -36,8 +36,16 @@ def fixed_at(moment: dt.datetime):
         _FIXED.reset(token)
 
 
-def set_fixed(moment: dt.datetime | None) -> None:
-    """Move this context's clock (a replay steps it event by event); None: the real time again."""
-    if moment is not None and moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    _FIXED.set(moment)
+@contextmanager
+def stepped():
+    """Within the block, `step(moment)` moves this context's clock (a replay steps it event by event);
+    afterwards it reads what it read before."""
+    token = _FIXED.set(_FIXED.get())
+
+    def step(moment: dt.datetime) -> None:
+        _FIXED.set(moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc))
+
+    try:
+        yield step
+    finally:
+        _FIXED.reset(token)

@@ -27,17 +27,15 @@ class Replay:
         self.refused_count = 0
 
     def run(self, events) -> None:
-        try:
+        with clock.stepped() as step:
             for ev in events:
-                clock.set_fixed(ev["at"])
+                step(ev["at"])
                 try:
                     done = getattr(self, f"_{ev['kind']}")(ev)
                 except RecordError as exc:
                     self._refuse(ev, exc.message.en)
                     continue
                 self.counts[ev["kind"] if done else "skipped"] += 1
-        finally:
-            clock.set_fixed(None)
 
     def scratch_id(self, table: str, live_id):
         return self.ids.get(table, {}).get(live_id, live_id)
