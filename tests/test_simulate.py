@@ -15,7 +15,8 @@ import pytest
 
 from engines.common import clock
 from runtime.platform import Platform
-from runtime.simulate.run import SimulationError, simulate
+from runtime.simulate.errors import SimulationError
+from runtime.simulate.run import simulate
 from tests.outbox_servers import HTTPReceiver, SMTPServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -157,6 +158,15 @@ def test_the_live_file_is_unchanged_and_nothing_is_delivered(tmp_path):
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["messages"]["simulated"] == 4          # captured in the report, never sent
     assert "issued 1900 -> 2851" in done.stdout
+
+
+def test_a_missing_live_database_is_a_clear_error_and_creates_nothing(tmp_path):
+    live = write_def(tmp_path, "live.yaml", SHOP)
+    done = subprocess.run([sys.executable, "-m", "runtime.cli", "simulate", live, "--app", "shop", "--definition", live,
+                           "--from", "2026-07-01", "--to", "2026-09-30", "--db", f"sqlite:///{tmp_path / 'none.db'}"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 1 and f"error: no database file {tmp_path / 'none.db'}" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "none.db").exists()
 
 
 def test_bad_dates_are_a_clear_error(tmp_path):

@@ -43,7 +43,8 @@ def _money(_ctx, param, value):
 def simulate(files, app_name, definition, first, last, database_url, point_value, tier_field, ledger, output):
     """Replay a period's recorded events through NEW.yaml's rules on a scratch copy and report what
     would have differed (JSON). FILES: the live definitions (default apps/*.yaml)."""
-    from runtime.simulate.run import SimulationError, simulate as run_simulation
+    from runtime.simulate.errors import SimulationError
+    from runtime.simulate.run import simulate as run_simulation
 
     try:
         report = run_simulation(database_url, list(files) or default_apps(), app_name, definition, first, last,

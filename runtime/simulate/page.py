@@ -16,7 +16,8 @@ from builder import BuildFailed, compile_app
 from engines.common.labels import msg
 from engines.form.web import current_lang
 from runtime.admin_links import admins_only
-from runtime.simulate.run import SimulationError, simulate_apps
+from runtime.simulate.errors import SimulationError
+from runtime.simulate.run import simulate_apps
 
 MAX_DEFINITION = 5 * 1024 * 1024
 
@@ -89,6 +90,7 @@ def simulate_blueprint() -> Blueprint:
             return _answer(app_name, fields, problems={"definition": "\n".join(str(e) for e in exc.errors)}), 422
         except SimulationError as exc:
             return _answer(app_name, fields, problems={"definition": str(exc)}), 422
+        report["definition"] = sent.filename        # the sent file, not the temporary copy compiled
         return _answer(app_name, fields, report=report)
 
     return bp

@@ -18,16 +18,13 @@ from builder import compile_files
 from runtime import lifecycle
 from runtime.database import shown_url
 from runtime.scheduler.registry import collect_jobs
+from runtime.simulate.errors import SimulationError
 from runtime.simulate.history import collect, stream
 from runtime.simulate.measure import ledger_of, measure
 from runtime.simulate.replay import Replay
 from runtime.simulate.report import compare
 from runtime.simulate.rewind import rewind
 from runtime.simulate.scratch import copy_live
-
-
-class SimulationError(Exception):
-    """A simulation that cannot start (no such app, a definition for another app...): nothing was run."""
 
 
 def simulate(live_url: str, live_files, app_name: str, definition: str, first: dt.date, last: dt.date, *,
@@ -62,6 +59,8 @@ def simulate_apps(live_url: str, live_app, new_app, first: dt.date, last: dt.dat
         try:
             live.add(live_app)
             copy_live(live.engine, live.metadata, os.path.join(workdir, "scratch.db"))
+        except sa.exc.DBAPIError as exc:
+            raise SimulationError(f"cannot read the live database {shown_url(live_url)}: {exc.orig}") from None
         finally:
             live.dispose()
         actual, events = _as_it_was(Platform(scratch_url, media_dir), live_app, start, end, ledger, tier_field)

@@ -11,6 +11,8 @@ import sqlite3
 
 import sqlalchemy as sa
 
+from runtime.simulate.errors import SimulationError
+
 COPY_CHUNK = 5000
 
 
@@ -18,7 +20,7 @@ def copy_live(live_engine: sa.Engine, metadata: sa.MetaData, scratch_path: str) 
     """Copy the live database behind `live_engine` into a new SQLite file at `scratch_path`."""
     if live_engine.dialect.name == "sqlite":
         if not os.path.isfile(live_engine.url.database or ""):
-            raise FileNotFoundError(f"no database file {live_engine.url.database}")
+            raise SimulationError(f"no database file {live_engine.url.database}")
         _backup_sqlite(live_engine.url.database, scratch_path)
     else:
         _copy_tables(live_engine, metadata, scratch_path)
