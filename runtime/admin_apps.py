@@ -27,6 +27,7 @@ TEXT = MappingProxyType({
     "elsewhere": msg("not run by this server", "本服务器未运行"),
     "upload": msg("New definition", "新的定义文件"),
     "apply": msg("Check and apply", "校验并应用"),
+    "simulate": msg("Simulate on past events", "用历史事件模拟"),
     "upload_help": msg("The file is checked, the database upgraded (additions and renamed_from renames only) "
                        "and the app switched over without a restart. Removals and type changes need "
                        "`tessera upgrade FILE --allow-destructive`.",

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from engines.common import clock
 from engines.form.model import SYSTEM_COLUMNS
 
 ACTIONS = {"created": "create", "updated": "update", "deleted": "delete", "created_many": "import"}
@@ -135,4 +136,4 @@ def _plain(value):
 
 
 def _utcnow():
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return clock.utcnow_naive()

@@ -17,6 +17,7 @@ from runtime.lifecycle import LifecycleError
 from runtime.ledger_command import ledger
 from runtime.lifecycle_commands import install, migrate, uninstall, upgrade
 from runtime.scheduler.command import scheduler
+from runtime.simulate.command import simulate
 from runtime.transfer_commands import export, import_
 from runtime.outbox.commands import outbox
 
@@ -35,6 +36,7 @@ main.add_command(ledger)      # runtime/ledger_command.py
 main.add_command(outbox)      # runtime/outbox
 main.add_command(import_)     # runtime/transfer_commands.py
 main.add_command(export)
+main.add_command(simulate)    # runtime/simulate
 for command in (install, upgrade, uninstall, migrate):   # runtime/lifecycle_commands.py
     main.add_command(command)
 

@@ -14,6 +14,7 @@ from engines.flow.runtime import FlowRuntime
 from engines.flow.tables import flow_tables
 from engines.form.transfer.jobs import import_tables
 from engines.report.runtime import ReportRuntime
+from engines.rules.event_journal import event_journal_table
 from engines.rules.event_keys import event_keys_table
 from engines.rules.held import held_table
 from engines.rules.runlog import runs_table
@@ -42,6 +43,7 @@ class Platform:
         self.rule_runs = runs_table(self.metadata)
         held_table(self.metadata)
         self.event_keys = event_keys_table(self.metadata)
+        self.event_journal = event_journal_table(self.metadata)   # external events' payloads, for simulation
         import_tables(self.metadata)    # import jobs and their failed rows (engines/form/transfer)
         self.flow_tables = flow_tables(self.metadata)   # instances, tasks, decisions, delegations
         self.system_tables = frozenset(self.metadata.tables)

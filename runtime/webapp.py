@@ -21,6 +21,7 @@ from runtime.audit_pages import audit_blueprint
 from runtime.rule_runs_page import rule_runs_blueprint
 from runtime.admin_apps import admin_apps_blueprint
 from runtime.designer.pages import designer_blueprint
+from runtime.simulate.page import simulate_blueprint
 from runtime.outbox.pages import messages_blueprint
 from runtime.reload import Reloader, interval_from
 from runtime.platform import Platform
@@ -54,7 +55,7 @@ def create_app(platform: Platform | None = None, *, apps=None, database_url: str
     if config:
         flask_app.config.update(config)
     flask_app.register_blueprint(api_blueprint(), url_prefix="/api")
-    flask_app.register_blueprint(rules_blueprint(platform.event_keys))   # buttons and external events
+    flask_app.register_blueprint(rules_blueprint(platform.event_keys, platform.event_journal))   # buttons and external events
     flask_app.extensions["tessera.record_buttons"] = [record_buttons, flow_buttons]
     flask_app.extensions["tessera.record_panels"] = [flow_panel]          # a record's flows and their history
     flask_app.extensions["tessera.record_locks"] = [flow_lock]            # no edit/delete while a flow holds it
@@ -68,6 +69,7 @@ def create_app(platform: Platform | None = None, *, apps=None, database_url: str
     flask_app.register_blueprint(rule_runs_blueprint())
     flask_app.register_blueprint(admin_apps_blueprint())
     flask_app.register_blueprint(designer_blueprint())   # /_admin/designer: forms and YAML, saved and reloaded
+    flask_app.register_blueprint(simulate_blueprint())   # /_admin/simulate/<app>, linked from /_admin/apps
     flask_app.register_blueprint(messages_blueprint())   # /_admin/messages: the outbox
     _json_errors_for_api(flask_app)
     return flask_app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
+from engines.common import clock
 from engines.expr.errors import ExpressionError
 
 DEFAULT_ZONE = "Asia/Shanghai"  # the platform's default app zone (DESIGN: Money, points, time)
@@ -13,12 +14,12 @@ MAX_DAYS = 3_660_000       # a timedelta of ten thousand years is already absurd
 
 def today(zone):
     """today(): the date in the app's time zone."""
-    return dt.datetime.now(zone).date()
+    return clock.now(zone).date()
 
 
 def now(zone):
     """now(): the aware date and time in the app's time zone."""
-    return dt.datetime.now(zone)
+    return clock.now(zone)
 
 
 def as_date(x, fn: str) -> dt.date:

@@ -7,12 +7,13 @@ import json
 
 import sqlalchemy as sa
 
+from engines.common import clock
 from engines.common.labels import msg
 from engines.form.errors import Conflict
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return clock.utcnow_naive()        # the platform's clock: a simulation's replay sets it
 
 
 def running(conn, t, app: str, table: str, record_id: int, flow: str | None = None) -> list:

@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 import sqlalchemy as sa
 
+from engines.common import clock
 from engines.common.labels import msg
 from engines.form.access import forbidden
 from engines.form.errors import Conflict, NotFound, RecordError, ValidationFailed
@@ -340,4 +341,4 @@ class Writer:
 
 
 def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return clock.utcnow_naive()

@@ -11,7 +11,7 @@ from engines.form.api import record_error_response
 from engines.form.errors import NotFound, RecordError
 from engines.form.serialize import record_to_json
 from engines.form.web import current_access, current_actor, current_lang, installed
-from engines.rules import event_keys
+from engines.rules import event_journal, event_keys
 from engines.rules.running import RunContext, run
 
 NO_KEY = msg("send an Idempotency-Key header: the same key twice has the effect once",
@@ -34,7 +34,8 @@ def press(inst, table: str, record_id: int, name: str, source: str):
     return ran, access.redact(table, after)
 
 
-def rules_blueprint(event_keys_table) -> Blueprint:
+def rules_blueprint(event_keys_table, journal_table=None) -> Blueprint:
+    """`journal_table`: where accepted external events are journalled (engines/rules/event_journal.py)."""
     bp = Blueprint("rules", __name__)
 
     bp.register_error_handler(RecordError, record_error_response)
@@ -64,6 +65,8 @@ def rules_blueprint(event_keys_table) -> Blueprint:
         with inst.records.unit_of_work(current_actor(), "api") as w:
             if not event_keys.claim(w.conn, event_keys_table, app_name, name, key):
                 return jsonify(duplicate=True, ran=False), 200
+            if journal_table is not None:
+                event_journal.record(w.conn, journal_table, app_name, name, key, payload, current_actor())
             ran = run(rule, RunContext(rule, w.child(), None, None, event=payload), rules.log_table, "api")
         return jsonify(duplicate=False, ran=ran), 201
 

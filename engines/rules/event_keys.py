@@ -2,9 +2,10 @@
 written in the event's own unit of work (a failed event leaves no key, so it may be sent again)."""
 from __future__ import annotations
 
-import datetime as dt
 
 import sqlalchemy as sa
+
+from engines.common import clock
 
 MAX_KEY = 200
 
@@ -26,7 +27,7 @@ def claim(conn, table: sa.Table, app: str, event: str, key: str) -> bool:
     try:
         with conn.begin_nested():
             conn.execute(table.insert().values(app=app, event=event, key=key,
-                                               at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)))
+                                               at=clock.utcnow_naive()))
         return True
     except sa.exc.IntegrityError:
         return False

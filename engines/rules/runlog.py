@@ -6,9 +6,9 @@ the rollback, in a transaction of its own, so the failure is never lost with the
 """
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlalchemy as sa
+
+from engines.common import clock
 
 
 MAX_ERROR = 1000
@@ -39,7 +39,7 @@ def entry(app, rule, trigger, table, record_id, outcome, duration_ms, error=None
     return {"app": app, "rule": rule, "trigger": trigger, "tbl": table, "record_id": record_id,
             "outcome": outcome, "duration_ms": round(duration_ms, 3),
             "error": None if error is None else str(error)[:MAX_ERROR], "actor": actor, "source": source,
-            "at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)}
+            "at": clock.utcnow_naive()}
 
 
 def write(conn, table: sa.Table, row: dict) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from engines.common import clock
 from runtime.outbox.channels import ChannelError, channels
 from runtime.outbox.table import PENDING, define_outbox_table
 
@@ -21,7 +22,7 @@ MAX_RECIPIENT = 1000
 
 
 def now_utc() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)   # naive UTC, as every tessera_* table
+    return clock.utcnow_naive()   # naive UTC, as every tessera_* table
 
 
 def enqueue(conn: sa.Connection, outbox: sa.Table | None = None, *, app: str, channel: str, recipient: str,

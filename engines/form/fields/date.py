@@ -6,6 +6,7 @@ import re
 
 import sqlalchemy as sa
 
+from engines.common import clock
 from engines.common.labels import Label, msg
 from engines.common.locales import format_date
 from engines.form.fields._parsing import (DEFAULT_TIMEZONE, check_bound_settings, check_bounds,
@@ -38,7 +39,7 @@ class DateField(FieldType):
         return sa.Date()
 
     def now(self, field):
-        return dt.datetime.now(zone(field)).date()
+        return clock.now(zone(field)).date()
 
     def bound(self, field, raw):
         """A default/min/max from the definition: a date, or the keyword."""

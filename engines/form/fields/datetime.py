@@ -8,6 +8,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from engines.common import clock
 from engines.common.labels import Label, msg
 from engines.common.locales import format_datetime
 from engines.form.fields._parsing import (DEFAULT_TIMEZONE, UTC, excel_serial, isoformat_utc,
@@ -32,7 +33,7 @@ class DateTimeField(DateField):
         return sa.DateTime()
 
     def now(self, field):
-        return dt.datetime.now(UTC).replace(microsecond=0)
+        return clock.now(UTC).replace(microsecond=0)
 
     cells_repeat = False      # mostly distinct values: nothing to remember
 

@@ -13,6 +13,7 @@ from decimal import ROUND_DOWN, Decimal
 
 import sqlalchemy as sa
 
+from engines.common import clock
 from engines.common.labels import msg
 from engines.form.errors import Conflict, NotFound, RecordError, ValidationFailed
 from engines.form.ledger import lots
@@ -141,7 +142,7 @@ def _dated_later(writer, t, clean) -> bool:
     when = clean.get(led.available) if led.available is not None else None
     if when is None:
         return False
-    now = dt.datetime.now(dt.timezone.utc)
+    now = clock.now()
     if isinstance(when, dt.datetime):
         return (when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)) > now
     return when > now.astimezone(writer.form.timezone).date()
@@ -255,7 +256,7 @@ def _move_balance(writer, led, account_id, amount):
                 .returning(*acc.c))
         return stmt.where(bal >= -amt) if guard else stmt
     stmt = writer.form.statements.custom(("move", led.account_table, led.balance, guard), build)
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = clock.utcnow_naive()
     row = writer.conn.execute(stmt, {"amount": amount, "now": now, "actor": writer.actor,
                                      RID: account_id}).mappings().first()
     if row is None:

@@ -1,0 +1,129 @@
+"""/_admin/simulate/<app>: the simulation from the browser, beside the definition upload of
+/_admin/apps. The admin sends a new definition and a period; the report comes back as a dashboard
+(or as JSON with ?format=json). It runs in the request on a scratch copy: fit for a period of some
+thousand events; a larger history is for `tessera simulate` (docs/simulation.md)."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
+
+from builder import BuildFailed, compile_app
+from engines.common.labels import msg
+from engines.form.web import current_lang
+from runtime.admin_links import admins_only
+from runtime.simulate.errors import SimulationError
+from runtime.simulate.run import simulate_apps
+
+MAX_DEFINITION = 5 * 1024 * 1024
+
+TEXT = MappingProxyType({
+    "heading": msg("Simulate rules on past events", "用历史事件模拟规则"),
+    "intro": msg("The period's recorded orders, check-ins, events and scheduled runs are replayed through the "
+                 "new definition's rules on a copy of the database. Nothing live is changed and no message is sent.",
+                 "将该期间记录的订单、签到、外部事件和定时任务，在数据库副本上按新定义的规则重放。"
+                 "不改动线上数据，也不发送任何消息。"),
+    "definition": msg("New definition", "新的定义文件"), "from": msg("From", "开始日期"), "to": msg("To", "结束日期"),
+    "point_value": msg("Value of one point", "每积分价值"), "run": msg("Simulate", "开始模拟"),
+    "actual": msg("Actual", "实际"), "simulated": msg("Simulated", "模拟"), "change": msg("Change", "变化"),
+    "issued": msg("Points issued", "发放积分"), "spent": msg("Points spent", "消耗积分"),
+    "expired": msg("Points expired", "过期积分"), "outstanding": msg("Outstanding points", "未使用积分"),
+    "liability": msg("Liability", "积分负债"), "day": msg("Day", "日期"), "tier": msg("Tier", "等级"),
+    "tier_changes": msg("Members whose tier would differ", "等级会不同的会员"),
+    "differences": msg("Largest differences per member", "会员积分差异最大"),
+    "member": msg("Member", "会员"), "difference": msg("Difference", "差异"),
+    "messages": msg("Messages that would have been sent", "将会发送的消息"),
+    "failed": msg("Rules that would have failed", "会失败的规则"), "rule": msg("Rule", "规则"),
+    "error": msg("Error", "错误"), "count": msg("Times", "次数"),
+    "refused": msg("Events the new rules refuse", "新规则会拒绝的事件"),
+    "events": msg("Events replayed", "重放的事件"), "none": msg("None.", "无。"),
+    "no_file": msg("Choose a definition file (.yaml) first.", "请先选择定义文件（.yaml）。"),
+    "too_big": msg("The file is larger than 5 MB.", "文件超过 5 MB。"),
+    "bad_date": msg("Give both dates, as 2026-07-01.", "请填写两个日期，格式如 2026-07-01。"),
+    "bad_value": msg("The value of a point must be a number such as 0.01.", "每积分价值须为数字，例如 0.01。"),
+    "channel": msg("Channel", "渠道"), "recipient": msg("Recipient", "接收人"), "subject": msg("Subject", "主题"),
+    "at": msg("At (UTC)", "时间（UTC）"),
+})
+
+
+def simulate_blueprint() -> Blueprint:
+    bp = Blueprint("simulate", __name__, template_folder="templates")
+    bp.before_request(admins_only)
+
+    @bp.get("/_admin/simulate/<app_name>")
+    def form(app_name):
+        _served(app_name)
+        return _page(app_name)
+
+    @bp.post("/_admin/simulate/<app_name>")
+    def run(app_name):
+        inst = _served(app_name)
+        lang = current_lang()
+        fields = {k: request.form.get(k, "").strip() for k in ("from", "to", "point_value")}
+        problems = {}
+        try:
+            first, last = dt.date.fromisoformat(fields["from"]), dt.date.fromisoformat(fields["to"])
+        except ValueError:
+            problems["from"] = TEXT["bad_date"].get(lang)
+        try:
+            value = Decimal(fields["point_value"] or "0.01")
+        except InvalidOperation:
+            problems["point_value"] = TEXT["bad_value"].get(lang)
+        sent = request.files.get("definition")
+        data = sent.read(MAX_DEFINITION + 1) if sent is not None and sent.filename else b""
+        if not data:
+            problems["definition"] = TEXT["no_file"].get(lang)
+        elif len(data) > MAX_DEFINITION:
+            problems["definition"] = TEXT["too_big"].get(lang)
+        if problems:
+            return _answer(app_name, fields, problems=problems), 400
+        try:
+            new_app = _compile_beside(inst.app.source, data)
+            platform = current_app.extensions["tessera.platform"]
+            report = simulate_apps(platform.engine.url.render_as_string(hide_password=False), inst.app, new_app,
+                                   first, last, point_value=value, media_dir=platform.media_dir)
+        except BuildFailed as exc:
+            return _answer(app_name, fields, problems={"definition": "\n".join(str(e) for e in exc.errors)}), 422
+        except SimulationError as exc:
+            return _answer(app_name, fields, problems={"definition": str(exc)}), 422
+        report["definition"] = sent.filename        # the sent file, not the temporary copy compiled
+        return _answer(app_name, fields, report=report)
+
+    return bp
+
+
+def _served(app_name):
+    inst = current_app.extensions["tessera.apps"].get(app_name)
+    if inst is None:
+        abort(404)
+    return inst
+
+
+def _compile_beside(source: str, data: bytes):
+    """Compile the sent definition from beside the live one, so its includes resolve as the live one's."""
+    folder = os.path.dirname(os.path.abspath(source))
+    fd, path = tempfile.mkstemp(prefix=".simulate-", suffix=".yaml", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        return compile_app(path)
+    finally:
+        os.unlink(path)
+
+
+def _answer(app_name, fields, report=None, problems=None):
+    if request.args.get("format") == "json":
+        if problems:
+            return jsonify(error={"message": "the simulation cannot run", "fields": problems})
+        return jsonify(report)
+    return _page(app_name, fields, report, problems)
+
+
+def _page(app_name, fields=None, report=None, problems=None):
+    lang = current_lang()
+    return render_template("tessera/simulate.html", app_name=app_name, fields=fields or {}, report=report,
+                           problems=problems or {}, txt={k: v.get(lang) for k, v in TEXT.items()})

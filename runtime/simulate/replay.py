@@ -1,0 +1,125 @@
+"""Replaying the period's events through the new definition on the scratch copy, each at its own
+time (engines/common/clock.py), each in its own unit of work as it was live: a write the new rules
+refuse is noted with its error and the replay goes on."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from engines.common import clock
+from engines.form.errors import RecordError
+from engines.form.ledger.definition import balance_fields
+from engines.rules import event_journal, event_keys
+from engines.rules.running import RunContext, run
+
+MAX_NOTED = 200      # refused events kept in the report (all are counted)
+
+
+class Replay:
+    def __init__(self, platform, inst, jobs):
+        self.platform, self.inst, self.jobs = platform, inst, jobs
+        self.form, self.records = inst.form, inst.records
+        self.rules = inst.form.extensions["rules"]
+        self.balances = {(table, field) for table, field in balance_fields(self.form.tables)}
+        self.ids: dict[str, dict[int, int]] = {}     # table -> live id -> scratch id, where they differ
+        self.counts = {"write": 0, "press": 0, "event": 0, "firing": 0, "skipped": 0}
+        self.refused: list[dict] = []
+        self.refused_count = 0
+
+    def run(self, events) -> None:
+        with clock.stepped() as step:
+            for ev in events:
+                step(ev["at"])
+                try:
+                    done = getattr(self, f"_{ev['kind']}")(ev)
+                except RecordError as exc:
+                    self._refuse(ev, exc.message.en)
+                    continue
+                self.counts[ev["kind"] if done else "skipped"] += 1
+
+    def scratch_id(self, table: str, live_id):
+        return self.ids.get(table, {}).get(live_id, live_id)
+
+    # -- the kinds of event ------------------------------------------------------------------
+    def _write(self, ev) -> bool:
+        table, action = ev["tbl"], ev["action"]
+        t = self.form.tables.get(table)
+        if t is None:
+            return False                                   # a table the new definition does not have
+        values = self._values(t, json.loads(ev["data"]))
+        actor, source = ev["actor"], ev["source"]
+        if action == "create":
+            made = self.records.create(table, values, actor=actor, source=source)
+            if made["id"] != ev["record_id"]:
+                self.ids.setdefault(table, {})[ev["record_id"]] = made["id"]
+            return True
+        rid = self.scratch_id(table, ev["record_id"])
+        if action == "delete":
+            self.records.delete(table, rid, actor=actor, source=source)
+            return True
+        if not values:                     # only a balance moved: the ledger's doing, replayed with it
+            return False
+        self.records.update(table, rid, values, actor=actor, source=source)
+        return True
+
+    def _press(self, ev) -> bool:
+        rule = next((r for r in self.rules.rules if r.name == ev["name"] and r.trigger.kind == "action"
+                     and r.enabled), None)
+        if rule is None or rule.trigger.table not in self.form.tables:
+            return False
+        table = rule.trigger.table
+        with self.records.unit_of_work(ev["actor"], ev["source"]) as w:
+            record = w.get(table, self.scratch_id(table, ev["record_id"]))
+            run(rule, RunContext(rule, w.child(), table, record), self.rules.log_table, ev["source"])
+        return True
+
+    def _event(self, ev) -> bool:
+        rule = self.rules.named("event", ev["name"])
+        if rule is None or not rule.enabled:
+            return False
+        payload = json.loads(ev["data"])
+        with self.records.unit_of_work(ev["actor"], "api") as w:
+            if not event_keys.claim(w.conn, self.platform.event_keys, self.form.name, ev["name"], ev["action"]):
+                return False
+            event_journal.record(w.conn, self.platform.event_journal, self.form.name, ev["name"], ev["action"],
+                                 payload, ev["actor"])
+            run(rule, RunContext(rule, w.child(), None, None, event=payload), self.rules.log_table, "api")
+        return True
+
+    def _firing(self, ev) -> bool:
+        job = self.jobs.get(ev["name"])
+        if job is None:
+            return False                                   # a scheduled rule the new definition dropped
+        fire_time = dt.datetime.fromisoformat(ev["data"].replace("Z", "+00:00"))
+        job.run(self.platform, fire_time if fire_time.tzinfo else fire_time.replace(tzinfo=dt.timezone.utc))
+        return True
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _values(self, t, changes: dict) -> dict:
+        """What the person wrote: the after-values of the fields one can write (not computed ones,
+        not a ledger's balance), links pointed at the scratch copy's records."""
+        values = {}
+        for name, (_before, after) in changes.items():
+            f = t.fields.get(name)
+            if f is None or (t.name, name) in self.balances:
+                continue
+            ftype = self.form.ftype(f)
+            if not ftype.stored and not ftype.join_table or ftype.computed or f.type == "formula":
+                continue
+            if f.type == "link" and after is not None:
+                after = self.scratch_id(f.table, after)
+            elif f.type == "multi_link" and after:
+                after = [self.scratch_id(f.table, i) for i in after]
+            values[name] = after
+        return values
+
+    def _refuse(self, ev, error: str) -> None:
+        self.refused_count += 1
+        if len(self.refused) < MAX_NOTED:
+            self.refused.append({"at": _iso(ev["at"]), "kind": ev["kind"], "table": ev["tbl"],
+                                 "record_id": ev["record_id"], "action": ev["action"] or ev["name"],
+                                 "error": error})
+
+
+def _iso(moment) -> str:
+    return moment.replace(tzinfo=dt.timezone.utc).isoformat()

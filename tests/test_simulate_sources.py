@@ -1,0 +1,98 @@
+"""Simulation of the other triggering events: a button pressed through the API, an external event
+(replayed from the event journal), and the scheduled expiry of lots (replayed from its firings)."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from engines.common import clock
+from runtime.auth import create_user, grant
+from runtime.platform import Platform
+from runtime.scheduler.registry import collect_jobs
+from runtime.scheduler.runner import Runner
+from runtime.simulate.run import simulate
+from runtime.webapp import create_app
+from tests.conftest import csrf_from, sign_in
+
+APP = """
+app: club
+timezone: Asia/Shanghai
+roles: [member, staff]
+tables:
+  members:
+    title_field: name
+    permissions: {member: [read], staff: [read]}
+    fields:
+      name: {type: text, required: true}
+      points: {type: integer, default: 0, readonly: true}
+  points_ledger:
+    ledger: {account: member, amount: change, balance: points, expires: expires_on, expiry_entry: {reason: expiry}}
+    fields:
+      member: {type: link, table: members, required: true}
+      change: {type: integer, required: true}
+      reason: {type: select, required: true, options: [check_in, sale, expiry]}
+      expires_on: {type: date}
+rules:
+  check_in:
+    when: {action: check_in, table: members, roles: [member]}
+    do:
+      - post: {ledger: points_ledger, account: =record.id, amount: 10, expires: "=add_days(today(), 30)",
+               values: {reason: check_in}}
+  pos_sale:
+    when: {event: pos_sale, roles: [staff]}
+    do:
+      - post: {ledger: points_ledger, account: =event.member, amount: "=floor(decimal(event.amount) * 1)",
+               values: {reason: sale}}
+"""
+
+
+def at(day: str, hour: int = 10) -> dt.datetime:
+    return dt.datetime.fromisoformat(f"{day}T{hour:02d}:00:00+08:00").astimezone(dt.timezone.utc)
+
+
+def test_presses_events_and_expiry_firings_are_replayed(db_url, tmp_path):
+    live = tmp_path / "live.yaml"
+    live.write_text(APP, encoding="utf-8")
+    platform = Platform.from_files([str(live)], db_url)
+    inst = platform.apps["club"]
+    create_user(platform, "mia", "mia-password-1")
+    grant(platform, "mia", "club", "member")
+    create_user(platform, "sam", "sam-password-1")
+    grant(platform, "sam", "club", "staff")
+    with clock.fixed_at(at("2026-06-01")):
+        member = inst.records.create("members", {"name": "Mia"})["id"]
+    app = create_app(platform)
+    app.config["TESTING"] = True
+    mia, sam = app.test_client(), app.test_client()
+    sign_in(mia, "mia", "mia-password-1")
+    sign_in(sam, "sam", "sam-password-1")
+    csrf = {c: {"X-CSRFToken": csrf_from(c.get("/club/members/").get_data(as_text=True))} for c in (mia, sam)}
+    for day in ("2026-07-01", "2026-07-02"):          # two check-ins, expiring on the 31st of July and 1st August
+        with clock.fixed_at(at(day)):
+            assert mia.post(f"/api/club/members/{member}/actions/check_in", headers=csrf[mia]).status_code == 200
+    with clock.fixed_at(at("2026-07-05")):
+        sale = sam.post("/api/club/events/pos_sale", json={"member": member, "amount": "88.60"},
+                        headers={**csrf[sam], "Idempotency-Key": "sale-1"})
+        assert sale.status_code == 201
+    expiry = collect_jobs(platform)["form.ledger_expiry.club"]
+    for fired in (at("2026-08-01", 0) + dt.timedelta(minutes=5), at("2026-08-02", 0) + dt.timedelta(minutes=5)):
+        with clock.fixed_at(fired):
+            assert Runner(platform).fire(expiry, fired).status == "ok"
+    with platform.engine.connect() as conn:
+        assert conn.execute(sa.select(inst.form.sql["members"].c.points)).scalar_one() == 88   # 20 + 88 - 20
+    platform.dispose()
+
+    new = tmp_path / "new.yaml"
+    new.write_text(APP.replace("amount: 10,", "amount: 25,").replace("decimal(event.amount) * 1", "decimal(event.amount) * 2"),
+                   encoding="utf-8")
+    report = simulate(db_url, [str(live)], "club", str(new), dt.date(2026, 7, 1), dt.date(2026, 8, 31),
+                      point_value=Decimal("0.01"))
+    assert report["events"]["press"] == 2 and report["events"]["event"] == 1 and report["events"]["firing"] == 2
+    assert report["totals"]["actual"] == {"issued": 108, "spent": 0, "expired": 20, "outstanding": 88,
+                                          "liability": "0.88"}
+    assert report["totals"]["simulated"] == {"issued": 50 + 177, "spent": 0, "expired": 50, "outstanding": 177,
+                                             "liability": "1.77"}
+    days = {d["key"]: d for d in report["days"]}
+    assert days["2026-08-01"]["simulated"]["expired"] == 25 and days["2026-08-02"]["simulated"]["expired"] == 25
