@@ -169,3 +169,26 @@ def test_a_chart_over_many_rows_is_one_aggregate_query(shop):
         assert [(r["province"], r["n"]) for r in result] == [("广东省", 4 + 6667 + 6666), ("浙江省", 1 + 6667)]   # ids 1 (A), 3 (C); 2 (B)
     finally:
         sa.event.remove(shop.form.engine, "before_cursor_execute", listen)
+
+
+def test_a_filter_through_a_link_joins_once_in_every_statement_shape(shop):
+    """The tier filter reaches members through the order's link: the indicator's two periods, a line
+    over days (its running total's opening too) and the KPIs per member all join it, and count each
+    order once (a join made after the FROM was built would be a cartesian product)."""
+    view = dataclasses.replace(RANGE, filters={"tier": ("normal",)})
+    (r,) = rows(shop, "card", view)
+    assert (num(r["sales"]), r["n"], num(r["sales__previous"]), r["n__previous"]) == (30, 1, 40, 1)   # B only
+    daily = {str(x["day"])[:10]: (num(x["sales"]), num(x["cum"])) for x in rows(shop, "daily", view)}
+    assert daily["2026-11-04"] == (30, 70) and daily["2026-11-11"] == (0, 70)     # B's 40 before the range
+    (k,) = rows(shop, "kpis", view)
+    assert num(k["arpu"]) == 15                   # B's 30 over the 2 normal members (B and D), not over all 4
+
+
+def test_indicator_previous_period_kpis_look_at_that_period(shop):
+    (r,) = rows(shop, "points")
+    # the range before 2-11 November is 23 October-1 November: 500 posted on 20 October, nothing in it
+    assert (r["outstanding__previous"], r["issued__previous"]) == (500, 0)
+    assert num(r["liability__previous"]) == 5.0
+    (k,) = rows(shop, "kpis", View(start=dt.date(2026, 11, 4), end=dt.date(2026, 11, 12)))
+    # 4-11 November: B, C, A once each; the 8 days before: A twice on the 2nd, the only buyer
+    assert (num(k["repurchase"]), num(k["repurchase__previous"])) == (0, 1.0)

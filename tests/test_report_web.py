@@ -47,6 +47,28 @@ def test_page_lists_charts_and_serves_plotly_offline(site):
     assert "sales" in client.get("/shop/dashboards/").get_data(as_text=True)
 
 
+def test_the_page_speaks_the_viewers_language_from_the_catalog(site):
+    _, app = site
+    client = client_for(app, "mia")
+    zh = client.get(f"/shop/dashboards/sales?{ARGS}&lang=zh").get_data(as_text=True)
+    assert "日期范围" in zh and "每 60 秒自动刷新" in zh and "全部日期" in zh and "加载中…" in zh
+    en = client.get(f"/shop/dashboards/sales?{ARGS}&lang=en").get_data(as_text=True)
+    assert "Date range" in en and "Refreshes every 60 s" in en and "All dates" in en
+    grid = client.get(f"/api/shop/dashboards/sales/charts/grid?{ARGS}&lang=zh").get_json()
+    assert grid["rows"][-1][0] == "all" and "合计" in str(grid["figure"])
+
+
+def test_a_chart_with_nothing_in_its_range_says_so(site):
+    _, app = site
+    client = client_for(app, "mia")
+    empty = client.get("/api/shop/dashboards/sales/charts/tiers?from=2025-01-01&to=2025-01-31&lang=en").get_json()
+    assert empty["rows"] == [] and empty["empty"] == "Nothing to show for this range and these filters."
+    full = client.get(f"/api/shop/dashboards/sales/charts/tiers?{ARGS}&lang=zh").get_json()
+    assert full["rows"] and full["empty"] is None
+    zh = client.get("/api/shop/dashboards/sales/charts/tiers?from=2025-01-01&to=2025-01-31&lang=zh").get_json()
+    assert zh["empty"] == "这个日期范围和筛选条件下没有数据。"
+
+
 def test_roles_not_named_get_404_and_no_listing(site):
     _, app = site
     carl = client_for(app, "carl")

@@ -8,6 +8,7 @@ import io
 from openpyxl import Workbook
 
 from engines.report.shape import dim_label, number
+from engines.report.words import word
 
 
 def table(rows, chart, dataset, lang) -> tuple[list[str], list[list]]:
@@ -24,7 +25,7 @@ def table(rows, chart, dataset, lang) -> tuple[list[str], list[list]]:
     for m in measures:
         header.append(m.label.get(lang))
         if previous:
-            header.append(f"{m.label.get(lang)} ({'上期' if lang == 'zh' else 'previous period'})")
+            header.append(word("previous_period", lang, label=m.label.get(lang)))
     out = []
     for r in rows:
         line = [r.get("__kind")] if chart.type == "pivot" else []
