@@ -41,6 +41,8 @@ datasets:
     measures:
       n: count
       sales: {sum: amount, label: {zh: 销售额, en: Sales}}
+      avg_amount: {avg: amount}
+      per_buyer: {ratio: [sales, buyers]}
       buyers: {distinct: member}
       cum: {running: sales}
       delta: {change: sales}

@@ -192,3 +192,25 @@ def test_indicator_previous_period_kpis_look_at_that_period(shop):
     (k,) = rows(shop, "kpis", View(start=dt.date(2026, 11, 4), end=dt.date(2026, 11, 12)))
     # 4-11 November: B, C, A once each; the 8 days before: A twice on the 2nd, the only buyer
     assert (num(k["repurchase"]), num(k["repurchase__previous"])) == (0, 1.0)
+
+
+@pytest.mark.parametrize("measure,cells", [
+    # completed orders in the range: A 100, 50, 20 and C 200 (vip, 广东省); B 30 (normal, 浙江省)
+    ("sales", {("vip", "广东省"): 370, ("normal", "浙江省"): 30, "vip": 370, "normal": 30, "广东省": 370, "浙江省": 30, "all": 400}),
+    ("avg_amount", {("vip", "广东省"): 92.5, ("normal", "浙江省"): 30, "vip": 92.5, "广东省": 92.5, "浙江省": 30, "all": 80}),
+    ("per_buyer", {("vip", "广东省"): 185, ("normal", "浙江省"): 30, "vip": 185, "广东省": 185, "all": round(400 / 3, 4)}),
+    ("aov", {("vip", "广东省"): 92.5, ("normal", "浙江省"): 30, "vip": 92.5, "广东省": 92.5, "all": 80}),   # a KPI
+])
+def test_pivot_totals_of_sums_averages_ratios_and_kpis(shop, measure, cells):
+    board = shop.app.reports.dashboards["sales"]
+    chart = dataclasses.replace(board.charts["grid"], measures=(measure,))
+    with shop.form.engine.connect() as conn:
+        stmt = shop.form.extensions["reports"].statement(chart, RANGE)
+        got = conn.execute(stmt).mappings().all()
+    found = {}
+    for r in got:
+        key = {"cell": (r["tier"], r["province"]), "row": r["tier"], "col": r["province"], "all": "all"}[r["__kind"]]
+        found[key] = num(r[measure])
+    assert {k: v for k, v in found.items() if k in cells} == cells
+    # a KPI needs the rows themselves: four groupings of them; the others: the rows are read once
+    assert str(stmt).count("FROM shop__orders") == (4 if measure == "aov" else 1)

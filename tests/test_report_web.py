@@ -115,6 +115,11 @@ def test_csv_download(site):
     assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig"))))
     assert rows == [["member", "Sales", "n"], ["C", "200", "1"], ["A", "170", "3"]]
+    # column titles in the viewer's language: a time bucket, a region's part
+    zh = client_for(app, "mia").get(f"/shop/dashboards/sales/charts/daily.csv?{ARGS}&lang=zh")
+    assert zh.data.decode("utf-8-sig").splitlines()[0] == "日,销售额,cum"
+    where = client_for(app, "mia").get(f"/shop/dashboards/sales/charts/where.csv?{ARGS}&lang=zh")
+    assert where.data.decode("utf-8-sig").splitlines()[:2] == ["region（省）,n", "广东省,4"]
 
 
 def test_xlsx_download(site):
@@ -123,7 +128,7 @@ def test_xlsx_download(site):
     assert r.status_code == 200
     sheet = load_workbook(io.BytesIO(r.data)).active
     cells = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert cells[0] == ["day", "Sales", "cum"]
+    assert cells[0] == ["Day", "Sales", "cum"]
     assert cells[1] == ["2026-11-02", 150, 190] and cells[-1] == ["2026-11-11", 20, 440]
     assert len(cells) == 11
 

@@ -17,6 +17,7 @@ from engines.report.frame import Frame, grouping
 from engines.report.measures import WINDOWED, aggregate, both
 from engines.report.model import BUCKETS, Ref
 from engines.report.paths import PathError, resolve
+from engines.report.rollup import split
 
 
 MAX_BUCKETS = 400      # a calendar is a UNION ALL of literals; SQLite allows 500 terms
@@ -179,8 +180,12 @@ class ChartQuery:
 
     def with_totals(self):
         """Row x column groups, then row totals, column totals and the grand total (UNION ALL):
-        totals of distinct counts and ratios are computed, not added up."""
+        totals of distinct counts and ratios are computed, not added up. From one pass over the rows
+        when the measure allows it (engines/report/rollup.py), else four groupings of the rows."""
         start, end = self.range()
+        one_pass = split(self, self._frame(), start, end)
+        if one_pass is not None:
+            return one_pass
         names = list(self.chart.by)
         parts = []
         labels = [n for n, _ in self.dims(self._frame(), names)]

@@ -35,6 +35,14 @@ WORDS = MappingProxyType({
     "yes": N_("Yes"),
     "no": N_("No"),
     "previous_period": N_("{label} (previous period)"),
+    "day": N_("Day"),
+    "week": N_("Week"),
+    "month": N_("Month"),
+    "quarter": N_("Quarter"),
+    "year": N_("Year"),
+    "province": N_("Province"),
+    "city": N_("City"),
+    "region_part": N_("{label}: {part}"),
 })
 
 
