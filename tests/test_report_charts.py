@@ -214,3 +214,29 @@ def test_pivot_totals_of_sums_averages_ratios_and_kpis(shop, measure, cells):
     assert {k: v for k, v in found.items() if k in cells} == cells
     # a KPI needs the rows themselves: four groupings of them; the others: the rows are read once
     assert str(stmt).count("FROM shop__orders") == (4 if measure == "aov" else 1)
+
+
+def test_change_against_the_bucket_before(shop):
+    board = shop.app.reports.dashboards["sales"]
+    chart = dataclasses.replace(board.charts["daily"], measures=("sales", "delta"))
+    with shop.form.engine.connect() as conn:
+        got = conn.execute(shop.form.extensions["reports"].statement(chart, RANGE)).mappings().all()
+    # sales per day 150, 0, 30, 0, 0, 0, 0, 0, 200, 20: each day minus the one before (none for the first)
+    assert [num(r["delta"]) for r in got] == [None, -150, 30, -30, 0, 0, 0, 0, 200, -180]
+
+
+def test_min_and_max(shop):
+    board = shop.app.reports.dashboards["sales"]
+    chart = dataclasses.replace(board.charts["tiers"], measures=("biggest", "smallest"))
+    with shop.form.engine.connect() as conn:
+        got = conn.execute(shop.form.extensions["reports"].statement(chart, RANGE)).mappings().all()
+    assert {r["tier"]: (num(r["biggest"]), num(r["smallest"])) for r in got} == {"vip": (200, 20), "normal": (30, 30)}
+
+
+def test_average_order_value_of_members_against_non_members(shop):
+    shop.records.create("orders", {"amount": 60, "status": "completed", "ordered_at": "2026-11-05 10:00"})
+    shop.records.create("orders", {"amount": 10, "status": "completed", "ordered_at": "2026-11-06 10:00"})
+    board = shop.app.reports.dashboards["sales"]
+    chart = dataclasses.replace(board.charts["kpis"], measures=("aov", "aov_non"))
+    (r,) = shop.form.extensions["reports"].rows(board, chart, RANGE)
+    assert (num(r["aov"]), num(r["aov_non"])) == (80, 35)      # 400 over 5 member orders; 70 over 2 without

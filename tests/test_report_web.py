@@ -109,6 +109,18 @@ def test_bad_input_is_a_clear_400_or_404(site):
     assert client.get("/api/shop/dashboards/sales/charts/tiers?from=2026-02-01&to=2026-01-01").status_code == 400
 
 
+def test_a_dashboard_parameter_narrows_the_rows_and_a_bad_one_is_a_400(site):
+    _, app = site
+    client = client_for(app, "mia")
+    url = f"/api/shop/dashboards/sales/charts/tiers?{ARGS}"
+    assert client.get(url).get_json()["rows"] == [["vip", 370], ["normal", 30]]        # left empty: all
+    assert client.get(url + "&p.min_amount=100").get_json()["rows"] == [["vip", 300]]  # A's 100 and C's 200
+    bad = client.get(url + "&p.min_amount=lots")
+    assert bad.status_code == 400 and "min_amount" in bad.get_json()["error"]["message"]
+    page = client.get(f"/shop/dashboards/sales?{ARGS}&p.min_amount=100&lang=en").get_data(as_text=True)
+    assert "Minimum amount" in page and 'name="p.min_amount" value="100"' in page
+
+
 def test_csv_download(site):
     _, app = site
     r = client_for(app, "mia").get(f"/shop/dashboards/sales/charts/top.csv?{ARGS}&lang=en")

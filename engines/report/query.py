@@ -184,8 +184,11 @@ class ChartQuery:
         when the measure allows it (engines/report/rollup.py), else four groupings of the rows."""
         start, end = self.range()
         one_pass = split(self, self._frame(), start, end)
-        if one_pass is not None:
-            return one_pass
+        return one_pass if one_pass is not None else self.totals_by_grouping()
+
+    def totals_by_grouping(self):
+        """The pivot's four groupings, each over the rows (what a KPI's SQL needs)."""
+        start, end = self.range()
         names = list(self.chart.by)
         parts = []
         labels = [n for n, _ in self.dims(self._frame(), names)]
