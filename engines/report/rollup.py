@@ -30,26 +30,28 @@ class _Split:
         return name
 
     def measure(self, m, extra=None):
-        """A function of the CTE's columns giving `m` over a set of groups."""
+        """A function (CTE columns, whether the grouping is the CTE's own) giving `m` over groups."""
         cond = both(m.where.sql(self.frame, self.params) if m.where is not None else None, extra)
         if m.kind in ("count", "sum"):
             name = self._part(aggregate(m, self.frame, self.measures, extra, self.params))
-            return lambda c: sa.func.sum(c[name])
+            return lambda c, cell: sa.func.sum(c[name])
         if m.kind in ("min", "max"):
             name = self._part(aggregate(m, self.frame, self.measures, extra, self.params))
-            return lambda c: getattr(sa.func, m.kind)(c[name])
+            return lambda c, cell: getattr(sa.func, m.kind)(c[name])
         if m.kind == "avg":
             value = sa.cast(self.frame.column(m.ref), sa.Float)
             total, n = self._part(sa.func.sum(when(value, cond))), self._part(sa.func.count(when(value, cond)))
-            return lambda c: sa.func.sum(c[total]) / sa.func.nullif(sa.cast(sa.func.sum(c[n]), sa.Float), 0)
+            return lambda c, cell: sa.func.sum(c[total]) / sa.func.nullif(sa.cast(sa.func.sum(c[n]), sa.Float), 0)
         if m.kind == "distinct":
             if self.key is not None:
                 raise _Unsplittable
             self.key = when(self.frame.column(m.ref), cond)
-            return lambda c: sa.func.count(sa.distinct(c["__key"]))
+            # a cell's groups differ only by the key: counting them is counting distinct values
+            return lambda c, cell: sa.func.count(c["__key"]) if cell else sa.func.count(sa.distinct(c["__key"]))
         if m.kind == "ratio":
             top, bottom = (self.measure(self.measures[n], cond) for n in m.args)
-            return lambda c: sa.cast(top(c), sa.Float) / sa.func.nullif(sa.cast(bottom(c), sa.Float), 0)
+            return lambda c, cell: (sa.cast(top(c, cell), sa.Float)
+                                    / sa.func.nullif(sa.cast(bottom(c, cell), sa.Float), 0))
         raise _Unsplittable                     # a KPI: its SQL needs the rows themselves
 
 
@@ -77,7 +79,7 @@ def split(query, frame, start, end):
         kept = [x for n in keep for x in own[n]]
         cols = [sa.literal(kind).label("__kind")]
         cols += [(cells.c[x] if x in kept else sa.null()).label(x) for x in labels]
-        cols += [fn(cells.c).label(name) for name, fn in finals]
+        cols += [fn(cells.c, kind == "cell").label(name) for name, fn in finals]
         stmt = sa.select(*cols).select_from(cells)
         parts.append(stmt.group_by(*[cells.c[x] for x in kept]) if kept else stmt)
     return sa.union_all(*parts)
