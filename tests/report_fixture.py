@@ -18,7 +18,7 @@ tables:
       region: {type: region}
   orders:
     fields:
-      member: {type: link, table: members, required: true}
+      member: {type: link, table: members}
       amount: {type: money}
       status: {type: select, options: [pending, completed]}
       ordered_at: {type: datetime, required: true}
@@ -32,7 +32,7 @@ datasets:
   orders:
     table: orders
     time: ordered_at
-    where: record.status == 'completed'
+    where: record.status == 'completed' and record.amount >= param.min_amount
     dimensions:
       tier: member.tier
       member: member
@@ -41,6 +41,10 @@ datasets:
     measures:
       n: count
       sales: {sum: amount, label: {zh: 销售额, en: Sales}}
+      avg_amount: {avg: amount}
+      biggest: {max: amount}
+      smallest: {min: amount}
+      per_buyer: {ratio: [sales, buyers]}
       buyers: {distinct: member}
       cum: {running: sales}
       delta: {change: sales}
@@ -48,6 +52,7 @@ datasets:
       gap: {kpi: avg_days_between}
       arpu: {kpi: arpu}
       aov: {kpi: aov_members}
+      aov_non: {kpi: aov_non_members}
   members:
     table: members
     dimensions: {tier: tier}
@@ -75,6 +80,7 @@ dashboards:
     range: last_30_days
     refresh: 60
     filters: [tier]
+    params: {min_amount: {type: number, label: {zh: 最低金额, en: Minimum amount}}}
     charts:
       daily: {type: line, dataset: orders, by: day, measures: [sales, cum]}
       weekly: {type: bar, dataset: orders, by: [week, tier], measures: sales, stacked: true}

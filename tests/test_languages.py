@@ -232,6 +232,14 @@ def test_every_ui_text_is_in_the_catalog():
     assert len(set(TEXT.values())) == len(TEXT), "two keys share an English text"
 
 
+def test_every_dashboard_word_is_in_the_catalog():
+    from engines.report.words import WORDS, word
+    ids = {m.id for m in _catalog() if m.id}
+    assert set(WORDS.values()) <= ids, sorted(set(WORDS.values()) - ids)
+    assert word("refresh_every", "zh", n=60) == "每 60 秒自动刷新"
+    assert word("refresh_every", "en", n=60) == "Refreshes every 60 s"
+
+
 def test_the_compiled_catalog_says_what_the_po_says():
     """The committed .mo is `pybabel compile` of the committed .po (run `make translations` after an edit)."""
     with MO.open("rb") as f:

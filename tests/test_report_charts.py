@@ -169,3 +169,74 @@ def test_a_chart_over_many_rows_is_one_aggregate_query(shop):
         assert [(r["province"], r["n"]) for r in result] == [("广东省", 4 + 6667 + 6666), ("浙江省", 1 + 6667)]   # ids 1 (A), 3 (C); 2 (B)
     finally:
         sa.event.remove(shop.form.engine, "before_cursor_execute", listen)
+
+
+def test_a_filter_through_a_link_joins_once_in_every_statement_shape(shop):
+    """The tier filter reaches members through the order's link: the indicator's two periods, a line
+    over days (its running total's opening too) and the KPIs per member all join it, and count each
+    order once (a join made after the FROM was built would be a cartesian product)."""
+    view = dataclasses.replace(RANGE, filters={"tier": ("normal",)})
+    (r,) = rows(shop, "card", view)
+    assert (num(r["sales"]), r["n"], num(r["sales__previous"]), r["n__previous"]) == (30, 1, 40, 1)   # B only
+    daily = {str(x["day"])[:10]: (num(x["sales"]), num(x["cum"])) for x in rows(shop, "daily", view)}
+    assert daily["2026-11-04"] == (30, 70) and daily["2026-11-11"] == (0, 70)     # B's 40 before the range
+    (k,) = rows(shop, "kpis", view)
+    assert num(k["arpu"]) == 15                   # B's 30 over the 2 normal members (B and D), not over all 4
+
+
+def test_indicator_previous_period_kpis_look_at_that_period(shop):
+    (r,) = rows(shop, "points")
+    # the range before 2-11 November is 23 October-1 November: 500 posted on 20 October, nothing in it
+    assert (r["outstanding__previous"], r["issued__previous"]) == (500, 0)
+    assert num(r["liability__previous"]) == 5.0
+    (k,) = rows(shop, "kpis", View(start=dt.date(2026, 11, 4), end=dt.date(2026, 11, 12)))
+    # 4-11 November: B, C, A once each; the 8 days before: A twice on the 2nd, the only buyer
+    assert (num(k["repurchase"]), num(k["repurchase__previous"])) == (0, 1.0)
+
+
+@pytest.mark.parametrize("measure,cells", [
+    # completed orders in the range: A 100, 50, 20 and C 200 (vip, 广东省); B 30 (normal, 浙江省)
+    ("sales", {("vip", "广东省"): 370, ("normal", "浙江省"): 30, "vip": 370, "normal": 30, "广东省": 370, "浙江省": 30, "all": 400}),
+    ("avg_amount", {("vip", "广东省"): 92.5, ("normal", "浙江省"): 30, "vip": 92.5, "广东省": 92.5, "浙江省": 30, "all": 80}),
+    ("per_buyer", {("vip", "广东省"): 185, ("normal", "浙江省"): 30, "vip": 185, "广东省": 185, "all": round(400 / 3, 4)}),
+    ("aov", {("vip", "广东省"): 92.5, ("normal", "浙江省"): 30, "vip": 92.5, "广东省": 92.5, "all": 80}),   # a KPI
+])
+def test_pivot_totals_of_sums_averages_ratios_and_kpis(shop, measure, cells):
+    board = shop.app.reports.dashboards["sales"]
+    chart = dataclasses.replace(board.charts["grid"], measures=(measure,))
+    with shop.form.engine.connect() as conn:
+        stmt = shop.form.extensions["reports"].statement(chart, RANGE)
+        got = conn.execute(stmt).mappings().all()
+    found = {}
+    for r in got:
+        key = {"cell": (r["tier"], r["province"]), "row": r["tier"], "col": r["province"], "all": "all"}[r["__kind"]]
+        found[key] = num(r[measure])
+    assert {k: v for k, v in found.items() if k in cells} == cells
+    # a KPI needs the rows themselves: four groupings of them; the others: the rows are read once
+    assert str(stmt).count("FROM shop__orders") == (4 if measure == "aov" else 1)
+
+
+def test_change_against_the_bucket_before(shop):
+    board = shop.app.reports.dashboards["sales"]
+    chart = dataclasses.replace(board.charts["daily"], measures=("sales", "delta"))
+    with shop.form.engine.connect() as conn:
+        got = conn.execute(shop.form.extensions["reports"].statement(chart, RANGE)).mappings().all()
+    # sales per day 150, 0, 30, 0, 0, 0, 0, 0, 200, 20: each day minus the one before (none for the first)
+    assert [num(r["delta"]) for r in got] == [None, -150, 30, -30, 0, 0, 0, 0, 200, -180]
+
+
+def test_min_and_max(shop):
+    board = shop.app.reports.dashboards["sales"]
+    chart = dataclasses.replace(board.charts["tiers"], measures=("biggest", "smallest"))
+    with shop.form.engine.connect() as conn:
+        got = conn.execute(shop.form.extensions["reports"].statement(chart, RANGE)).mappings().all()
+    assert {r["tier"]: (num(r["biggest"]), num(r["smallest"])) for r in got} == {"vip": (200, 20), "normal": (30, 30)}
+
+
+def test_average_order_value_of_members_against_non_members(shop):
+    shop.records.create("orders", {"amount": 60, "status": "completed", "ordered_at": "2026-11-05 10:00"})
+    shop.records.create("orders", {"amount": 10, "status": "completed", "ordered_at": "2026-11-06 10:00"})
+    board = shop.app.reports.dashboards["sales"]
+    chart = dataclasses.replace(board.charts["kpis"], measures=("aov", "aov_non"))
+    (r,) = shop.form.extensions["reports"].rows(board, chart, RANGE)
+    assert (num(r["aov"]), num(r["aov_non"])) == (80, 35)      # 400 over 5 member orders; 70 over 2 without

@@ -47,6 +47,28 @@ def test_page_lists_charts_and_serves_plotly_offline(site):
     assert "sales" in client.get("/shop/dashboards/").get_data(as_text=True)
 
 
+def test_the_page_speaks_the_viewers_language_from_the_catalog(site):
+    _, app = site
+    client = client_for(app, "mia")
+    zh = client.get(f"/shop/dashboards/sales?{ARGS}&lang=zh").get_data(as_text=True)
+    assert "日期范围" in zh and "每 60 秒自动刷新" in zh and "全部日期" in zh and "加载中…" in zh
+    en = client.get(f"/shop/dashboards/sales?{ARGS}&lang=en").get_data(as_text=True)
+    assert "Date range" in en and "Refreshes every 60 s" in en and "All dates" in en
+    grid = client.get(f"/api/shop/dashboards/sales/charts/grid?{ARGS}&lang=zh").get_json()
+    assert grid["rows"][-1][0] == "all" and "合计" in str(grid["figure"])
+
+
+def test_a_chart_with_nothing_in_its_range_says_so(site):
+    _, app = site
+    client = client_for(app, "mia")
+    empty = client.get("/api/shop/dashboards/sales/charts/tiers?from=2025-01-01&to=2025-01-31&lang=en").get_json()
+    assert empty["rows"] == [] and empty["empty"] == "Nothing to show for this range and these filters."
+    full = client.get(f"/api/shop/dashboards/sales/charts/tiers?{ARGS}&lang=zh").get_json()
+    assert full["rows"] and full["empty"] is None
+    zh = client.get("/api/shop/dashboards/sales/charts/tiers?from=2025-01-01&to=2025-01-31&lang=zh").get_json()
+    assert zh["empty"] == "这个日期范围和筛选条件下没有数据。"
+
+
 def test_roles_not_named_get_404_and_no_listing(site):
     _, app = site
     carl = client_for(app, "carl")
@@ -87,12 +109,29 @@ def test_bad_input_is_a_clear_400_or_404(site):
     assert client.get("/api/shop/dashboards/sales/charts/tiers?from=2026-02-01&to=2026-01-01").status_code == 400
 
 
+def test_a_dashboard_parameter_narrows_the_rows_and_a_bad_one_is_a_400(site):
+    _, app = site
+    client = client_for(app, "mia")
+    url = f"/api/shop/dashboards/sales/charts/tiers?{ARGS}"
+    assert client.get(url).get_json()["rows"] == [["vip", 370], ["normal", 30]]        # left empty: all
+    assert client.get(url + "&p.min_amount=100").get_json()["rows"] == [["vip", 300]]  # A's 100 and C's 200
+    bad = client.get(url + "&p.min_amount=lots")
+    assert bad.status_code == 400 and "min_amount" in bad.get_json()["error"]["message"]
+    page = client.get(f"/shop/dashboards/sales?{ARGS}&p.min_amount=100&lang=en").get_data(as_text=True)
+    assert "Minimum amount" in page and 'name="p.min_amount" value="100"' in page
+
+
 def test_csv_download(site):
     _, app = site
     r = client_for(app, "mia").get(f"/shop/dashboards/sales/charts/top.csv?{ARGS}&lang=en")
     assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig"))))
     assert rows == [["member", "Sales", "n"], ["C", "200", "1"], ["A", "170", "3"]]
+    # column titles in the viewer's language: a time bucket, a region's part
+    zh = client_for(app, "mia").get(f"/shop/dashboards/sales/charts/daily.csv?{ARGS}&lang=zh")
+    assert zh.data.decode("utf-8-sig").splitlines()[0] == "日,销售额,cum"
+    where = client_for(app, "mia").get(f"/shop/dashboards/sales/charts/where.csv?{ARGS}&lang=zh")
+    assert where.data.decode("utf-8-sig").splitlines()[:2] == ["region（省）,n", "广东省,4"]
 
 
 def test_xlsx_download(site):
@@ -101,7 +140,7 @@ def test_xlsx_download(site):
     assert r.status_code == 200
     sheet = load_workbook(io.BytesIO(r.data)).active
     cells = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert cells[0] == ["day", "Sales", "cum"]
+    assert cells[0] == ["Day", "Sales", "cum"]
     assert cells[1] == ["2026-11-02", 150, 190] and cells[-1] == ["2026-11-11", 20, 440]
     assert len(cells) == 11
 

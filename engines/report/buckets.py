@@ -106,7 +106,8 @@ def named_range(name: str, today: dt.date) -> tuple[dt.date | None, dt.date | No
     if name in days:
         return end - dt.timedelta(days=days[name]), end
     if name == "last_12_months":
-        return next_bucket(bucket_start(today, "month"), "month").replace(year=today.year - 1), end
+        following = next_bucket(bucket_start(today, "month"), "month")     # in December: next 1 January
+        return following.replace(year=following.year - 1), end
     if name in ("this_month", "this_quarter", "this_year"):
         return bucket_start(today, name[5:]), end
     if name == "all":

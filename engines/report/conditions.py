@@ -154,3 +154,10 @@ def to_db(ref: Ref, value):
 
 
 UNREADABLE = object()
+
+
+def one_of(col, ref: Ref, values) -> sa.ColumnElement:
+    """A dashboard filter: `col` (the SQL of the dimension `ref`) is one of the values picked; a value
+    the field cannot read matches nothing."""
+    stored = [v for v in (to_db(ref, x) for x in values) if v is not UNREADABLE]
+    return col.in_(stored) if stored else sa.false()

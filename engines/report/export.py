@@ -7,15 +7,27 @@ import io
 
 from openpyxl import Workbook
 
+from engines.report.model import BUCKETS
 from engines.report.shape import dim_label, number
+from engines.report.words import word
+
+
+def dim_title(dataset, name, lang) -> str:
+    """A dimension's column title: its field's label (a region's part named), a time bucket's word."""
+    if name in BUCKETS:
+        return word(name, lang)
+    ref = dataset.dimensions.get(name)
+    if ref is None or ref.field is None:
+        return name
+    label = ref.field.label.get(lang)
+    return word("region_part", lang, label=label, part=word(ref.part, lang)) if ref.part else label
 
 
 def table(rows, chart, dataset, lang) -> tuple[list[str], list[list]]:
     """(header, rows): one row per result row; the indicator adds the previous period's values."""
     header, dims = [], []
     for name in chart.by:
-        ref = dataset.dimensions.get(name)
-        header.append(ref.field.label.get(lang) if ref is not None and ref.field is not None else name)
+        header.append(dim_title(dataset, name, lang))
         dims.append(name)
     if chart.type == "pivot":
         header.insert(0, "")
@@ -24,7 +36,7 @@ def table(rows, chart, dataset, lang) -> tuple[list[str], list[list]]:
     for m in measures:
         header.append(m.label.get(lang))
         if previous:
-            header.append(f"{m.label.get(lang)} ({'上期' if lang == 'zh' else 'previous period'})")
+            header.append(word("previous_period", lang, label=m.label.get(lang)))
     out = []
     for r in rows:
         line = [r.get("__kind")] if chart.type == "pivot" else []

@@ -2,6 +2,8 @@
 one per link path, made on first use) and the conditions that select rows."""
 from __future__ import annotations
 
+import copy
+
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -12,8 +14,9 @@ from engines.report.paths import value_type
 
 
 class Frame:
-    def __init__(self, form, dataset, source=None, tag: str = "j", period=(None, None, None)):
+    def __init__(self, form, dataset, source=None, tag: str = "j", period=(None, None, None), view=None):
         self.form, self.dataset = form, dataset
+        self.view = view                         # the viewer's choices (query.View), for KPIs that need them
         # the chart's bucket and range (local dates), for KPIs that look at other rows of the period
         self.period_bucket, self.period_start, self.period_end = period
         self.source = source if source is not None else form.sql[dataset.table]
@@ -25,7 +28,14 @@ class Frame:
     def sibling(self, tag: str) -> "Frame":
         """The same dataset over another alias of its table: for correlated sub-queries."""
         return Frame(self.form, self.dataset, self.form.sql[self.dataset.table].alias(f"{tag}0"), tag,
-                     (self.period_bucket, self.period_start, self.period_end))
+                     (self.period_bucket, self.period_start, self.period_end), self.view)
+
+    def over_period(self, start, end) -> "Frame":
+        """The same rows and joins, for a measure about another period (the indicator's previous one):
+        KPIs that look at the period (what was outstanding at its end) then see that one."""
+        other = copy.copy(self)             # shares _joins: its joins land in this frame's FROM
+        other.period_start, other.period_end = start, end
+        return other
 
     # -- values --------------------------------------------------------------------------------
     def column(self, ref: Ref):
@@ -78,6 +88,11 @@ class Frame:
         bound = (lambda d: utc_bound(d, self.zone)) if value_type(ref) == "datetime" else (lambda d: d)
         parts = ([col >= bound(start)] if start else []) + ([col < bound(end)] if end else [])
         return sa.and_(*parts)
+
+
+def table_frame(form, table: str, tag: str) -> Frame:
+    """The rows of any table of the app (an alias of its own), for sub-queries over it."""
+    return _RelatedFrame(form, table, form.sql[table].alias(f"{tag}0"), tag)
 
 
 class _RelatedFrame(Frame):

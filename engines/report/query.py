@@ -12,11 +12,12 @@ from typing import Any, Mapping
 import sqlalchemy as sa
 
 from engines.report import buckets as bk
-from engines.report.conditions import UNREADABLE, to_db
+from engines.report.conditions import one_of
 from engines.report.frame import Frame, grouping
 from engines.report.measures import WINDOWED, aggregate, both
 from engines.report.model import BUCKETS, Ref
 from engines.report.paths import PathError, resolve
+from engines.report.rollup import split
 
 
 MAX_BUCKETS = 400      # a calendar is a UNION ALL of literals; SQLite allows 500 terms
@@ -43,7 +44,7 @@ class ChartQuery:
         self.measures = [dataset.measures[m] for m in chart.measures]
 
     def _frame(self, tag="j"):
-        return Frame(self.form, self.dataset, tag=tag, period=(self.chart.bucket, *self.range()))
+        return Frame(self.form, self.dataset, tag=tag, period=(self.chart.bucket, *self.range()), view=self.view)
 
     # -- pieces --------------------------------------------------------------------------------
     def where(self, frame, start, end):
@@ -53,8 +54,7 @@ class ChartQuery:
         for name, values in view.filters.items():
             ref = ds.dimensions.get(name)
             if ref is not None and values:
-                stored = [v for v in (to_db(ref, x) for x in values) if v is not UNREADABLE]
-                conds.append(frame.column(ref).in_(stored) if stored else sa.false())
+                conds.append(one_of(frame.column(ref), ref, values))
         if frame.source is self.form.sql[ds.table]:
             conds.append(view.rows.get(ds.table))
         return both(*conds)
@@ -121,10 +121,10 @@ class ChartQuery:
         for m in self.measures:
             base = self.dataset.measures[m.args[0]] if m.kind in WINDOWED else m
             needed[base.name] = base
-        inner = sa.select(*[c.label(n) for n, c in dims],
-                          *[aggregate(m, frame, self.dataset.measures, None, self.view.params).label(n)
-                            for n, m in needed.items()]).select_from(frame.from_clause())
-        cond = self.where(frame, start, end)
+        values = [aggregate(m, frame, self.dataset.measures, None, self.view.params).label(n)
+                  for n, m in needed.items()]
+        cond = self.where(frame, start, end)     # before from_clause(): a filter may add a join
+        inner = sa.select(*[c.label(n) for n, c in dims], *values).select_from(frame.from_clause())
         if cond is not None:
             inner = inner.where(cond)
         inner = inner.group_by(*[c for _, c in dims]).subquery("g")
@@ -153,9 +153,8 @@ class ChartQuery:
         frame = self._frame("o")
         base = self.dataset.measures[measure.args[0]]
         value = aggregate(base, frame, self.dataset.measures, None, self.view.params)
-        stmt = sa.select(sa.func.coalesce(value, 0))
         cond = self.where(frame, None, start)
-        stmt = stmt.select_from(frame.from_clause())
+        stmt = sa.select(sa.func.coalesce(value, 0)).select_from(frame.from_clause())
         if cond is not None:
             stmt = stmt.where(cond)
         return stmt.correlate(None).scalar_subquery()
@@ -172,15 +171,23 @@ class ChartQuery:
             cols.append(aggregate(m, frame, self.dataset.measures, now, self.view.params).label(m.name))
             if previous:
                 before = frame.time_between(previous, start)
-                cols.append(aggregate(m, frame, self.dataset.measures, before, self.view.params)
+                cols.append(aggregate(m, frame.over_period(previous, start), self.dataset.measures, before,
+                                      self.view.params)
                             .label(f"{m.name}__previous"))
+        cond = self.where(frame, previous or start, end)     # before from_clause(), as above
         stmt = sa.select(*cols).select_from(frame.from_clause())
-        cond = self.where(frame, previous or start, end)
         return stmt.where(cond) if cond is not None else stmt
 
     def with_totals(self):
         """Row x column groups, then row totals, column totals and the grand total (UNION ALL):
-        totals of distinct counts and ratios are computed, not added up."""
+        totals of distinct counts and ratios are computed, not added up. From one pass over the rows
+        when the measure allows it (engines/report/rollup.py), else four groupings of the rows."""
+        start, end = self.range()
+        one_pass = split(self, self._frame(), start, end)
+        return one_pass if one_pass is not None else self.totals_by_grouping()
+
+    def totals_by_grouping(self):
+        """The pivot's four groupings, each over the rows (what a KPI's SQL needs)."""
         start, end = self.range()
         names = list(self.chart.by)
         parts = []

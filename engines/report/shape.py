@@ -8,8 +8,7 @@ from decimal import Decimal
 
 from engines.report.buckets import as_date
 from engines.report.model import BUCKETS
-
-NONE_LABEL = {"zh": "（空）", "en": "(none)"}
+from engines.report.words import word
 
 
 def number(value):
@@ -42,9 +41,9 @@ def dim_label(dataset, name, row, lang) -> str:
     value = row.get(name)
     if name in BUCKETS:
         day = as_date(value)
-        return bucket_label(day, name) if day else NONE_LABEL[lang]
+        return bucket_label(day, name) if day else word("none", lang)
     if value is None:
-        return NONE_LABEL[lang]
+        return word("none", lang)
     if f"{name}__title" in row and row[f"{name}__title"] is not None:
         return str(row[f"{name}__title"])
     ref = dataset.dimensions[name]
@@ -53,7 +52,7 @@ def dim_label(dataset, name, row, lang) -> str:
         opt = f.option(value)
         return opt.label.get(lang) if opt else str(value)
     if isinstance(value, bool) or ref.type == "boolean":
-        return {"zh": "是" if value else "否", "en": "yes" if value else "no"}[lang]
+        return word("yes" if value else "no", lang)
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return str(value)

@@ -158,6 +158,7 @@ def _chart_json(inst, board, chart, found=None) -> dict:
     found = _rows(inst, board, chart) if found is None else found
     header, rows = table(found, chart, inst.app.reports.datasets[chart.dataset], lang)
     return {"name": chart.name, "type": chart.type, "title": chart.title.get(lang),
+            "empty": word("no_data", lang) if not rows else None,
             "figure": runtime.figure_of(chart, found, lang), "columns": header,
             "rows": [[str(v) if v is not None and not isinstance(v, (int, float, str)) else v for v in r]
                      for r in rows]}

@@ -1,33 +1,51 @@
-"""The dashboard pages' own words in both languages (kept beside the engine, like field types'
-messages, so the report engine adds no entries to the form engine's catalog)."""
+"""The dashboard pages' own words, as gettext messages of the platform's catalog (docs/languages.md):
+the English text is the msgid, the Chinese is in engines/form/translations/zh/LC_MESSAGES/messages.po.
+To add one: a key and its `N_("English")` here, then `make translations` and the msgstr in the .po."""
 from __future__ import annotations
 
 from types import MappingProxyType
 
-from engines.common.labels import msg
+from engines.form.i18n import catalog
+from engines.form.ui_text import N_
 
 WORDS = MappingProxyType({
-    "dashboards": msg("Dashboards", "仪表盘"),
-    "no_dashboards": msg("No dashboards for you here.", "这里没有你可以查看的仪表盘。"),
-    "range": msg("Date range", "日期范围"),
-    "from": msg("From", "从"),
-    "to": msg("To", "到"),
-    "apply": msg("Apply", "应用"),
-    "all": msg("All", "全部"),
-    "refresh_every": msg("Refreshes every {n} s", "每 {n} 秒自动刷新"),
-    "download": msg("Download", "下载"),
-    "last_7_days": msg("Last 7 days", "最近 7 天"),
-    "last_30_days": msg("Last 30 days", "最近 30 天"),
-    "last_90_days": msg("Last 90 days", "最近 90 天"),
-    "last_12_months": msg("Last 12 months", "最近 12 个月"),
-    "this_month": msg("This month", "本月"),
-    "this_quarter": msg("This quarter", "本季度"),
-    "this_year": msg("This year", "今年"),
-    "no_chart": msg("This dashboard has no chart of that name.", "这个仪表盘没有这个图表。"),
-    "no_dashboard": msg("No such dashboard.", "没有这个仪表盘。"),
+    "dashboards": N_("Dashboards"),
+    "no_dashboards": N_("No dashboards for you here."),
+    "range": N_("Date range"),
+    "from": N_("From"),
+    "to": N_("To"),
+    "apply": N_("Apply"),
+    "all": N_("All dates"),
+    "any": N_("All"),
+    "refresh_every": N_("Refreshes every {n} s"),
+    "download": N_("Download"),
+    "last_7_days": N_("Last 7 days"),
+    "last_30_days": N_("Last 30 days"),
+    "last_90_days": N_("Last 90 days"),
+    "last_12_months": N_("Last 12 months"),
+    "this_month": N_("This month"),
+    "this_quarter": N_("This quarter"),
+    "this_year": N_("This year"),
+    "no_chart": N_("This dashboard has no chart of that name."),
+    "no_dashboard": N_("No such dashboard."),
+    "no_data": N_("Nothing to show for this range and these filters."),
+    "loading": N_("Loading…"),
+    "total": N_("Total"),
+    "none": N_("(none)"),
+    "yes": N_("Yes"),
+    "no": N_("No"),
+    "previous_period": N_("{label} (previous period)"),
+    "day": N_("Day"),
+    "week": N_("Week"),
+    "month": N_("Month"),
+    "quarter": N_("Quarter"),
+    "year": N_("Year"),
+    "province": N_("Province"),
+    "city": N_("City"),
+    "region_part": N_("{label}: {part}"),
 })
 
 
 def word(key: str, lang: str, **values) -> str:
-    text = WORDS[key].get(lang)
+    text = catalog(lang).gettext(WORDS[key])
     return text.format(**values) if values else text

@@ -6,12 +6,12 @@ import plotly.graph_objects as go
 
 from engines.report.charts._plot import finish
 from engines.report.shape import dim_label, exact
+from engines.report.words import word
 
 TYPE = "pivot"
 OPTIONS = {}
 DIMENSIONS = (2, 2)
 MEASURES = (1, 1)
-TOTAL = {"zh": "合计", "en": "Total"}
 
 
 def check(chart, dataset):
@@ -29,8 +29,8 @@ def grid(rows, chart, dataset, lang):
     r_name, c_name = chart.by
     cells, rows_seen, cols_seen = {}, [], []
     for row in rows:
-        rk = TOTAL[lang] if row.get("__kind") in ("col", "all") else dim_label(dataset, r_name, row, lang)
-        ck = TOTAL[lang] if row.get("__kind") in ("row", "all") else dim_label(dataset, c_name, row, lang)
+        rk = word("total", lang) if row.get("__kind") in ("col", "all") else dim_label(dataset, r_name, row, lang)
+        ck = word("total", lang) if row.get("__kind") in ("row", "all") else dim_label(dataset, c_name, row, lang)
         cells[(rk, ck)] = exact(m, row.get(m.name))
         for key, seen in ((rk, rows_seen), (ck, cols_seen)):
             if key not in seen:
@@ -40,7 +40,7 @@ def grid(rows, chart, dataset, lang):
 
 
 def _totals_last(keys, lang):
-    return sorted((k for k in keys if k != TOTAL[lang]), key=str) + [TOTAL[lang]]
+    return sorted((k for k in keys if k != word("total", lang)), key=str) + [word("total", lang)]
 
 
 def figure(rows, chart, dataset, lang):

@@ -4,6 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+import sqlalchemy as sa
+
+from engines.report.conditions import one_of
+from engines.report.frame import table_frame
+from engines.report.model import Ref
 from engines.report.paths import PathError, is_numeric, resolve
 
 
@@ -74,3 +79,22 @@ def bind(kpi: Kpi, raw: Mapping, tables, dataset_table, time_ref, report, relate
         report(k, f"the '{kpi.name}' KPI has no parameter '{k}' (it takes: {', '.join(kpi.params) or 'none'})")
         ok = False
     return BoundKpi(kpi, values) if ok else None
+
+
+def members_of(frame, member: Ref):
+    """How many rows the link `member` may point to (every member, bought or not), narrowed by the
+    dashboard filters on dimensions reached through that link (`member.tier`): a rate per member then
+    counts the same members above and below the line."""
+    target = frame.form.tables[member.table].fields[member.path[-1]].table
+    others = table_frame(frame.form, target, f"{frame.tag}m")
+    conds = []
+    for name, values in (frame.view.filters.items() if frame.view is not None else ()):
+        ref = frame.dataset.dimensions.get(name)
+        if ref is None or not values or ref.related or ref.path[:len(member.path)] != member.path:
+            continue
+        rest = ref.path[len(member.path):]
+        col = others.source.c.id if not rest else others.column(
+            resolve(frame.form.tables, target, ".".join(rest), None, ref.part))
+        conds.append(one_of(col, ref, values))
+    query = sa.select(sa.func.count()).select_from(others.from_clause())   # after column(): it adds joins
+    return (query.where(*conds) if conds else query).scalar_subquery()

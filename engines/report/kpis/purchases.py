@@ -5,14 +5,15 @@ who bought, a time and an amount.
   the share who bought at least twice in it.
 - avg_days_between: the average number of days between a purchase and the same member's purchase
   before it.
-- arpu: amount per member of the linked table (every member, bought or not).
+- arpu: amount per member of the linked table (every member, bought or not; the dashboard's filters
+  through the link, such as the tier, narrow both).
 - aov_members / aov_non_members: the average amount of purchases with / without a member.
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from engines.report.kpis._base import Kpi
+from engines.report.kpis._base import Kpi, members_of
 from engines.report.measures import both, when
 
 
@@ -56,9 +57,7 @@ def _days_between(values, frame, cond, params):
 
 
 def _arpu(values, frame, cond, params):
-    member = values["member"]
-    target = frame.form.tables[member.table].fields[member.path[-1]].table
-    everyone = sa.select(sa.func.count()).select_from(frame.form.sql[target]).scalar_subquery()
+    everyone = members_of(frame, values["member"])
     total = sa.func.sum(when(frame.column(values["amount"]), cond))
     return sa.cast(total, sa.Float) / sa.func.nullif(sa.cast(everyone, sa.Float), 0)
 

@@ -7,6 +7,8 @@
       .then(function (r) { return r.json(); })
       .then(function (data) {
         if (!data.figure) { el.textContent = (data.error && data.error.message) || ""; return; }
+        if (data.empty) { window.Plotly.purge(el); el.classList.remove("drawn"); el.textContent = data.empty; return; }
+        if (!el.classList.contains("drawn")) { el.textContent = ""; el.classList.add("drawn"); }
         window.Plotly.react(el, data.figure.data, data.figure.layout, {responsive: true, displaylogo: false});
       })
       .catch(function (e) { el.textContent = String(e); });
