@@ -16,6 +16,7 @@ from runtime.webapp import create_app
 from tests.report_fixture import APP, ARGS, fill
 
 PASSWORD = "correct horse battery"
+pytestmark = pytest.mark.browser        # the SQLite pass only, as tests/browser/
 
 
 @pytest.fixture
