@@ -30,7 +30,10 @@ def _earlier(values, frame, params, agg):
     other = frame.sibling("p")
     member, time = values["member"], values["time"]
     own_time, their_time = frame.column(time), other.column(time)
-    conds = [other.column(member) == frame.column(member), their_time < own_time]
+    # earlier: before it, or at the same moment and made before it (two purchases in one second
+    # are still two purchases)
+    earlier = sa.or_(their_time < own_time, sa.and_(their_time == own_time, other.source.c.id < frame.source.c.id))
+    conds = [other.column(member) == frame.column(member), earlier]
     if frame.dataset.where is not None:
         conds.append(frame.dataset.where.sql(other, params))
     return other, conds, own_time, their_time, agg
