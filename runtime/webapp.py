@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engines.form.api import api_blueprint
 from engines.form.pages import pages_blueprint
+from engines.form.screens.web import screen_links, screens_blueprint
 from engines.form.transfer.web import transfer_blueprint
 from engines.report.web import dashboard_links, report_blueprint
 from engines.rules.api import record_buttons, rules_blueprint
@@ -51,9 +52,10 @@ def create_app(platform: Platform | None = None, *, apps=None, database_url: str
     flask_app.register_blueprint(api_blueprint(), url_prefix="/api")
     flask_app.register_blueprint(rules_blueprint(platform.event_keys))   # buttons and external events
     flask_app.extensions["tessera.record_buttons"] = [record_buttons]
-    flask_app.extensions["tessera.app_links"] = [dashboard_links]
+    flask_app.extensions["tessera.app_links"] = [screen_links, dashboard_links]
     flask_app.register_blueprint(report_blueprint())     # before the pages: /<app>/dashboards/ is not a table
     flask_app.register_blueprint(transfer_blueprint())   # import and export of the list pages
+    flask_app.register_blueprint(screens_blueprint())    # before the pages: /<app>/pages/ is not a table
     flask_app.register_blueprint(pages_blueprint())
     flask_app.register_blueprint(audit_blueprint())
     flask_app.register_blueprint(rule_runs_blueprint())
