@@ -117,14 +117,3 @@ def test_L12_a_member_account_without_a_member_record_is_told_so(loyalty):
     words = text_of(nora.get(MY_POINTS, headers={"Accept-Language": "en"}).get_data(as_text=True))
     assert "你的账号在这里还没有资料。" in words or "Your account has no record here yet." in words
     assert "Current points" not in words and "当前积分" not in words
-
-
-def test_L12_the_pages_fit_a_phone_screen(loyalty):
-    platform, inst, member, app = loyalty
-    mia, _h = client_for(app, "mia")
-    page = mia.get(MALL).get_data(as_text=True)
-    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
-    css = mia.get("/static/tessera/screens.css").get_data(as_text=True)
-    # one column below 600 px (a 375 px phone), grids beside each other only above it
-    assert ".card-grid { display: grid; grid-template-columns: minmax(0, 1fr);" in css
-    assert "@media (min-width: 600px)" in css
