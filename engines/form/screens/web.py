@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
 
+from engines.form.access import Forbidden
+from engines.form.errors import NotFound
+from engines.form.pages import forbidden_page, not_found_page
 from engines.form.screens.components import COMPONENTS
 from engines.form.screens.view import ScreenView
 from engines.form.ui_text import translate
@@ -14,6 +17,8 @@ MAX_QUERY = 100
 
 def screens_blueprint() -> Blueprint:
     bp = Blueprint("screens", __name__, template_folder="../templates")
+    bp.register_error_handler(NotFound, not_found_page)
+    bp.register_error_handler(Forbidden, forbidden_page)
 
     @bp.get("/<app_name>/pages/")
     def index(app_name):

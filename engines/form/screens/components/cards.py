@@ -48,9 +48,13 @@ def compile(spec, cc):
         cc.ok = False
     fields = cc.fields_of(table, spec.get("fields", ()), ("fields",))
     where = tuple(spec.get("where", {}).items())
-    for name, _value in where:
-        if name not in t.fields:
+    for name, value in where:
+        f = t.fields.get(name)
+        if f is None:
             cc.problem(("where", name), f"'{table}' has no field '{name}'{did_you_mean(name, t.fields)}", True)
+        elif f.options and str(value) not in [o.key for o in f.options]:
+            cc.problem(("where", name), f"'{value}' is not an option of '{name}' "
+                                        f"({', '.join(o.key for o in f.options)})")
     action = spec.get("action")
     buttons = [r.trigger.name for r in cc.rules if r.trigger.kind == "action" and r.trigger.table == table]
     if action is not None and action not in buttons:
