@@ -137,3 +137,20 @@ def test_M4_the_staff_pages_are_not_for_members(shop):
         assert lily_client.get(url + "?q=13900000001").status_code == 404
     zhang, _h = client_for(app, "zhang")
     assert "没有找到：nobody" in text_of(zhang.get(f"{CHECKOUT}?q=nobody").get_data(as_text=True))
+
+
+def test_M4_a_top_up_at_another_store_is_refused_with_a_message(shop):
+    """`values: {store: =user.store}`: a staff account without a staff record (so without a store)
+    cannot top up, because the table's rule lets staff create top-ups of their own store only."""
+    platform, inst, app, store, lily = shop
+    from runtime.auth import create_user, grant
+    create_user(platform, "wei", "long enough pw")
+    grant(platform, "wei", APP, "store_staff")
+    card = card_of(inst, lily)
+    wei, _h = client_for(app, "wei")
+    url = f"{TOP_UP}?q=13900000001"
+    page = wei.get(url).get_data(as_text=True)
+    resp = post_form(wei, url, page, 2, {"card": str(card["id"]), "amount": "100", "payment_method": "cash"})
+    assert resp.status_code == 403
+    assert "你没有权限新建储值充值" in text_of(resp.get_data(as_text=True))
+    assert rows(inst, "top_ups") == [] and Decimal(inst.records.get("cards", card["id"])["balance"]) == 0

@@ -132,11 +132,16 @@ def post(options, view):
                                              None, view.access)
     values = {k: v for k, v in values.items() if k in options.fields}
     me = SimpleNamespace(**view.record) if view.record is not None else None
-    for name, value in options.values.items():
-        values[name] = value.evaluate({"user": view.access.user(), "record": me}) if hasattr(value, "evaluate") \
-            else value
     if options.link:
         values[options.link] = view.record["id"]
+    try:
+        for name, value in options.values.items():
+            values[name] = value.evaluate({"user": view.access.user(), "record": me}) \
+                if hasattr(value, "evaluate") else value
+    except ExpressionError as exc:     # e.g. a staff member without a profile record: say so, keep the input
+        pf.discard(saved)
+        view.forms[view.current.index] = {"kept": kept, "errors": {}, "problem": str(exc), "status": 422}
+        return None
     try:
         result = view.inst.records.create(options.table, values, actor=current_actor(), source="page",
                                           access=view.access)
