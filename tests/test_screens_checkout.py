@@ -154,3 +154,16 @@ def test_M4_a_top_up_at_another_store_is_refused_with_a_message(shop):
     assert resp.status_code == 403
     assert "你没有权限新建储值充值" in text_of(resp.get_data(as_text=True))
     assert rows(inst, "top_ups") == [] and Decimal(inst.records.get("cards", card["id"])["balance"]) == 0
+
+
+def test_M4_no_top_up_form_before_the_member_is_found(shop):
+    platform, inst, app, store, lily = shop
+    card = card_of(inst, lily)
+    zhang, _h = client_for(app, "zhang")
+    page = zhang.get(TOP_UP).get_data(as_text=True)
+    assert 'name="_component"' not in page and card["card_no"] not in page     # nobody's cards on show
+    resp = post_form(zhang, f"{TOP_UP}?q=13000000000", page, 2,
+                     {"card": str(card["id"]), "amount": "100", "payment_method": "cash"})
+    assert resp.status_code == 422
+    assert "请先查找到记录：本次没有保存。" in text_of(resp.get_data(as_text=True))
+    assert rows(inst, "top_ups") == []

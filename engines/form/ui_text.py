@@ -212,6 +212,7 @@ TEXT = MappingProxyType({
     "screen_find": N_("Find"),
     "screen_not_found": N_("Nothing found for: {q}"),
     "screen_found": N_("Found: {title}"),
+    "screen_no_record_found": N_("Find the record first: nothing was saved."),
 })
 
 

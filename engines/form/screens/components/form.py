@@ -47,6 +47,7 @@ SCHEMA = {"type": "object", "additionalProperties": False, "required": ["table"]
 class Form:
     table: str
     link: str | None           # filled with the page's record
+    for_record: bool           # a record for the page's record (a top-up of their card): shown only with one
     fields: tuple
     values: Mapping[str, Any]  # field -> literal or Expression
     then_find: str | None
@@ -82,13 +83,14 @@ def compile(spec, cc):
     then_find = spec.get("then_find")
     if then_find is not None and not cc.fields_of(table, [then_find], ("then_find",)):
         return None
-    return Form(table, link, fields, MappingProxyType(values), then_find,
+    return Form(table, link, cc.table is not None and table != cc.table, fields, MappingProxyType(values),
+                then_find,
                 cc.label(spec),
                 Label.of(spec["submit"]) if "submit" in spec else None)
 
 
 def render(options, view):
-    if not view.access.allows(options.table, "create") or (options.link and view.record is None):
+    if not view.access.allows(options.table, "create") or (options.for_record and view.record is None):
         return ""
     if options.table == view.screen.table and view.record is not None:
         return ""                  # a new record of the page's table: offered while the search finds none
@@ -128,6 +130,10 @@ def _only_theirs(options, view, t, w) -> None:
 def post(options, view):
     """Create the record; a redirect when it was saved, None to show the form again with its errors."""
     t = view.form.tables[options.table]
+    if options.for_record and view.record is None:      # posted after the record went out of sight
+        flash(translate("screen_no_record_found", view.lang), "error")   # the form itself is not shown
+        view.forms[view.current.index] = {"status": 422}
+        return None
     values, kept, saved = pf.read_submission(view.form, view.app_name, t, "create", request.form, request.files,
                                              None, view.access)
     values = {k: v for k, v in values.items() if k in options.fields}
