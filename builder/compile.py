@@ -17,11 +17,12 @@ from engines.form.compile import compile_tables
 from engines.form.ledger.definition import compile_ledgers
 from engines.form.permissions import compile_permissions
 from engines.form.registration import compile_registration
+from engines.form.screens.compile import compile_pages
 from engines.report.compile import compile_reports
 from engines.rules.compile import compile_rules
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
-MERGEABLE = ("tables", "datasets", "dashboards")   # sections an included file may contribute to
+MERGEABLE = ("tables", "datasets", "dashboards", "pages")   # sections an included file may contribute to
 LISTS = ("roles",)
 MAX_FILES = 200           # the root file and everything it includes
 
@@ -98,6 +99,7 @@ def compile_app(path) -> App:
     flows = compile_flows(data.get("flows"), tables, roles, report, invalid)
     check_starts(rules, flows, report)
     reports = compile_reports(data.get("datasets"), data.get("dashboards"), tables, roles, report, invalid)
+    pages = compile_pages(data.get("pages"), tables, roles, profile, rules, reports, report, invalid)
     if errors:
         raise BuildFailed(_capped(errors))
     return App(
@@ -105,7 +107,7 @@ def compile_app(path) -> App:
         description=Label.of(data["description"]) if "description" in data else None,
         version=str(data.get("version", "1")), timezone=timezone,
         roles=roles, tables=MappingProxyType(tables), user_profile=profile, registration=signup, rules=rules,
-        reports=reports, flows=flows,
+        reports=reports, flows=flows, pages=pages,
         source=path, files=tuple(files), definition_hash=digest.hexdigest(),
     )
 

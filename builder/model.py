@@ -26,6 +26,7 @@ class App:
     rules: tuple = ()                 # engines.rules.model.Rule, highest priority first
     reports: Any = None               # engines.report.model.Reports: datasets and dashboards
     flows: Mapping = field(default_factory=lambda: MappingProxyType({}))   # engines.flow.model.Flow by name (compiled; no runtime yet)
+    pages: Mapping = field(default_factory=lambda: MappingProxyType({}))   # engines.form.screens.model.Screen by name
 
     @property
     def sql_prefix(self) -> str:

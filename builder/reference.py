@@ -14,7 +14,8 @@ NAMED = {"label": "a label: a text or {zh, en}", "option": "an option: a key or 
          "grant": "a grant (see Permissions)", "table": "a table", "rule": "a rule", "flow": "a flow",
          "field": "a field", "rule_trigger": "a trigger", "rule_step": "an action", "rule_nested_step": "an action",
          "flow_node": "a node", "report_dataset": "a dataset", "report_dashboard": "a dashboard",
-         "report_chart": "a chart", "report_measure": "a measure"}
+         "report_chart": "a chart", "report_measure": "a measure", "page": "a page",
+         "page_component": "a component"}
 INTRO = """# Definition reference
 
 Generated from the definition JSON Schema (`builder/schema/app.schema.json`) by `tessera reference`:
@@ -120,6 +121,11 @@ def render() -> str:
             out += [""] + key_table(sub)
     out += ["", "Common node keys:", ""] + key_table(
         {"properties": {k: v for k, v in defs["flow_node"]["properties"].items() if k in common_node}})
+    if "page" in defs:
+        _section(out, "A page for people (`pages: {name: ...}`)", defs["page"])
+        out += ["", "### Components (the items of `components:`)"]
+        for name in sorted(k for k in defs if k.startswith("page_") and k != "page_component"):
+            _section(out, f"`{name.removeprefix('page_')}`", defs[name], level="####")
     _section(out, "A dataset (`datasets: {name: ...}`)", defs["report_dataset"])
     _section(out, "A measure (`measures:` of a dataset)", defs["report_measure"]
              if defs["report_measure"].get("properties") else {"properties": {}})

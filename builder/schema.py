@@ -18,6 +18,7 @@ from builder.errors import BuildError
 from engines.common.problems import did_you_mean
 from engines.flow import schema as flow_schema
 from engines.form import definition_schema as form_schema
+from engines.form.screens import schema as screens_schema
 from engines.report import schema as report_schema
 from engines.rules import schema as rules_schema
 from engines.form.fields import field_types
@@ -34,6 +35,7 @@ def build_schema() -> dict:
     rules_props, rules_defs = rules_schema.schema_part()
     report_props, report_defs = report_schema.schema_part()
     flow_props, flow_defs = flow_schema.schema_part()
+    screen_props, screen_defs = screens_schema.schema_part()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
@@ -54,8 +56,9 @@ def build_schema() -> dict:
             **rules_props,
             **report_props,
             **flow_props,
+            **screen_props,
         },
-        "$defs": {**form_defs, **rules_defs, **report_defs, **flow_defs},
+        "$defs": {**form_defs, **rules_defs, **report_defs, **flow_defs, **screen_defs},
     }
 
 

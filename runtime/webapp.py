@@ -12,6 +12,7 @@ from engines.flow.panel import record_panel as flow_panel
 from engines.flow.web import flow_blueprint
 from engines.form.api import api_blueprint
 from engines.form.pages import pages_blueprint
+from engines.form.screens.web import screen_links, screens_blueprint
 from engines.form.transfer.web import transfer_blueprint
 from engines.report.web import dashboard_links, report_blueprint
 from engines.rules.api import record_buttons, rules_blueprint
@@ -59,11 +60,12 @@ def create_app(platform: Platform | None = None, *, apps=None, database_url: str
     flask_app.extensions["tessera.record_buttons"] = [record_buttons, flow_buttons]
     flask_app.extensions["tessera.record_panels"] = [flow_panel]          # a record's flows and their history
     flask_app.extensions["tessera.record_locks"] = [flow_lock]            # no edit/delete while a flow holds it
-    flask_app.extensions["tessera.app_links"] = [dashboard_links, flow_links]
+    flask_app.extensions["tessera.app_links"] = [screen_links, dashboard_links, flow_links]
     flask_app.register_blueprint(flow_api_blueprint())   # before the form API: /api/<app>/inbox is not a table
     flask_app.register_blueprint(flow_blueprint())       # before the pages: /<app>/inbox is not a table
     flask_app.register_blueprint(report_blueprint())     # before the pages: /<app>/dashboards/ is not a table
     flask_app.register_blueprint(transfer_blueprint())   # import and export of the list pages
+    flask_app.register_blueprint(screens_blueprint())    # before the pages: /<app>/pages/ is not a table
     flask_app.register_blueprint(pages_blueprint())
     flask_app.register_blueprint(audit_blueprint())
     flask_app.register_blueprint(rule_runs_blueprint())

@@ -125,9 +125,9 @@ def test_wrong_types():
 
 
 def test_unknown_keys():
-    path = write("app.yaml", "app: shop\npages: {}\n" + GOOD_TABLES + "    colour: red\n")
+    path = write("app.yaml", "app: shop\nscreens: {}\n" + GOOD_TABLES + "    colour: red\n")
     assert build_error(path) == [
-        "app.yaml:2:1: pages: unknown key 'pages'",
+        "app.yaml:2:1: screens: unknown key 'screens'",
         "app.yaml:7:5: tables.members.colour: unknown key 'colour'",
     ]
 

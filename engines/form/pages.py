@@ -32,9 +32,9 @@ def pages_blueprint() -> Blueprint:
                    static_url_path="/static/tessera")
     bp.app_context_processor(_template_globals)   # also for the runtime's pages (sign-in, errors)
     bp.after_request(_remember_lang)
-    bp.register_error_handler(404, _not_found)
-    bp.register_error_handler(NotFound, _not_found)
-    bp.register_error_handler(Forbidden, _forbidden)
+    bp.register_error_handler(404, not_found_page)
+    bp.register_error_handler(NotFound, not_found_page)
+    bp.register_error_handler(Forbidden, forbidden_page)
 
     @bp.get("/")
     def home():
@@ -269,13 +269,13 @@ def _remember_lang(resp):
     return resp
 
 
-def _forbidden(exc):
+def forbidden_page(exc):
     lang = current_lang()
     return render_template("tessera/error.html", heading=translate("not_allowed", lang),
                            message=exc.message.get(lang)), 403
 
 
-def _not_found(exc):
+def not_found_page(exc):
     lang = current_lang()
     message = exc.message.get(lang) if isinstance(exc, RecordError) else translate("not_found_text", lang)
     return render_template("tessera/error.html", heading=translate("not_found", lang), message=message), 404

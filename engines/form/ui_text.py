@@ -208,6 +208,14 @@ TEXT = MappingProxyType({
     "import_status_running": N_("importing"),
     "import_status_done": N_("done"),
     "import_status_failed": N_("stopped"),
+    "screens": N_("Pages"),
+    "screens_none": N_("There is no page for you here."),
+    "screen_no_record": N_("Your account has no record here yet."),
+    "screen_nothing_yet": N_("Nothing here yet."),
+    "screen_find": N_("Find"),
+    "screen_not_found": N_("Nothing found for: {q}"),
+    "screen_found": N_("Found: {title}"),
+    "screen_no_record_found": N_("Find the record first: nothing was saved."),
 })
 
 

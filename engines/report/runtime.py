@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 
+from engines.report.buckets import parse_range
 from engines.report.cache import ResultCache
 from engines.report.charts import CHART_TYPES
 from engines.report.indexes import dataset_indexes
@@ -66,6 +67,12 @@ class ReportRuntime:
 
     def figure(self, dashboard, chart, view: View, lang: str) -> dict:
         return self.figure_of(chart, self.rows(dashboard, chart, view), lang)
+
+    def screen_figure(self, dashboard, chart, rows: dict, lang: str) -> dict:
+        """The figure a page (engines/form/screens) shows: the dashboard's default range, over `rows`
+        (table -> the condition of the rows the viewer may see)."""
+        start, end = parse_range({}, dashboard.range, self.form.timezone)
+        return self.figure(dashboard, chart, View(start=start, end=end, rows=rows), lang)
 
     def figure_of(self, chart, rows, lang: str) -> dict:
         dataset = self.reports.datasets[chart.dataset]

@@ -10,7 +10,7 @@ from engines.form.access import Forbidden
 from engines.form.api import record_error_response
 from engines.form.errors import NotFound, RecordError
 from engines.form.serialize import record_to_json
-from engines.form.web import current_access, current_actor, current_lang, installed
+from engines.form.web import current_access, current_actor, current_lang, installed, local_target
 from engines.rules import event_journal, event_keys
 from engines.rules.running import RunContext, run
 
@@ -83,7 +83,9 @@ def rules_blueprint(event_keys_table, journal_table=None) -> Blueprint:
         else:
             rule = inst.form.extensions["rules"].named("action", name, table)
             flash(f"{rule.label.get(lang)} ✓" if ran else f"{rule.label.get(lang)}: —", "success" if ran else "error")
-        return redirect(url_for("pages.detail", app_name=app_name, table=table, record_id=record_id), 303)
+        # a page's card grid (engines/form/screens) sends where to come back to
+        back = url_for("pages.detail", app_name=app_name, table=table, record_id=record_id)
+        return redirect(local_target(request.form.get("next"), back), 303)
 
     return bp
 

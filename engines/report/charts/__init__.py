@@ -10,19 +10,6 @@ its test). A module has:
 """
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from types import MappingProxyType
+from engines.common.plugins import registry
 
-
-def _discover():
-    found = {}
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        found[module.TYPE] = module
-    return MappingProxyType(found)
-
-
-CHART_TYPES = _discover()
+CHART_TYPES = registry(__name__, __path__)

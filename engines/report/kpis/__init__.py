@@ -7,17 +7,8 @@ rows of the same member).
 """
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from types import MappingProxyType
 
+from engines.common.plugins import plugin_modules
 
-def _discover():
-    found = {}
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if not info.name.startswith("_"):
-            found.update(importlib.import_module(f"{__name__}.{info.name}").KPIS)
-    return MappingProxyType(found)
-
-
-KPIS = _discover()
+KPIS = MappingProxyType({name: kpi for m in plugin_modules(__name__, __path__) for name, kpi in m.KPIS.items()})
