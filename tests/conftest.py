@@ -163,6 +163,22 @@ def submit(client, url: str, data: dict | None = None, form_url: str | None = No
     return client.post(url, data={"csrf_token": token, **(data or {})}, **kw)
 
 
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's chromium under Playwright, one per test process: every browser test shares it (two
+    Playwright sessions in one process collide on its event loop)."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing: `make install` installs it (apt-get install chromium fonts-noto-cjk)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
 def pytest_sessionfinish(session, exitstatus):
     """In CI (TESSERA_NO_SKIPS=1) a skipped test is a failure: the real parts must be there."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")

@@ -3,12 +3,9 @@
 seconds, so a record written meanwhile shows without a reload, and an empty chart says so."""
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 
 import pytest
-from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from runtime.auth import create_user, grant
@@ -34,20 +31,18 @@ def served(make_platform):
 
 
 @pytest.fixture
-def page(served):
-    path = os.environ.get("TESSERA_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, args=["--no-sandbox"])
-        pg = browser.new_page()
-        pg.problems = []
-        # script errors, blocked scripts, failed requests (the platform has no favicon: not ours)
-        pg.on("console", lambda m: pg.problems.append(m.text)
-              if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
-        pg.on("pageerror", lambda e: pg.problems.append(str(e)))
-        pg.on("response", lambda r: pg.problems.append(f"{r.status} {r.url}")
-              if r.status >= 400 and "favicon.ico" not in r.url else None)
-        yield pg
-        browser.close()
+def page(served, chromium):
+    context = chromium.new_context()
+    pg = context.new_page()
+    pg.problems = []
+    # script errors, blocked scripts, failed requests (the platform has no favicon: not ours)
+    pg.on("console", lambda m: pg.problems.append(m.text)
+          if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+    pg.on("pageerror", lambda e: pg.problems.append(str(e)))
+    pg.on("response", lambda r: pg.problems.append(f"{r.status} {r.url}")
+          if r.status >= 400 and "favicon.ico" not in r.url else None)
+    yield pg
+    context.close()
 
 
 def sign_in(page, base):

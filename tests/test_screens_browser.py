@@ -1,8 +1,7 @@
 """The L12 and M4 pages in a real chromium at a phone's 375 px, over a real HTTP server on loopback:
 nothing is wider than the screen, the chart is drawn, a card's button and a checkout form work.
 
-The browser is PLAYWRIGHT_CHROMIUM, else /usr/bin/chromium, else the one `playwright install` fetched."""
-import os
+The browser is Debian's /usr/bin/chromium (the shared `chromium` fixture of tests/conftest.py)."""
 import re
 import threading
 
@@ -13,19 +12,14 @@ from tests.conftest import ROOT
 from tests.test_loyalty_rules import PASSWORD, _loyalty
 from tests.test_card_rules import shop  # noqa: F401  (the fixture)
 
-from playwright.sync_api import sync_playwright
-
+pytestmark = pytest.mark.browser        # the SQLite pass only
 PHONE = {"width": 375, "height": 740}
 
 
 @pytest.fixture
-def browser():
-    path = os.environ.get("PLAYWRIGHT_CHROMIUM") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium")
-                                                     else None)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=["--no-sandbox"])
-        yield b
-        b.close()
+def browser(chromium):
+    """The shared chromium (tests/conftest.py)."""
+    return chromium
 
 
 def serve(app):

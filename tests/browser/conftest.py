@@ -3,7 +3,6 @@ serving a temporary copy of apps/loyalty.yaml on its own SQLite file), Debian's 
 Playwright, and a screenshot of every step, kept under test-artifacts/ when a test fails."""
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import threading
@@ -13,7 +12,6 @@ from werkzeug.serving import make_server
 
 from tests.conftest import ADMIN_PASSWORD, ROOT
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
 
 
@@ -49,17 +47,6 @@ def server(loyalty_file, tmp_path):
     httpd.shutdown()
     thread.join(timeout=10)
     platform.dispose()
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} is missing: `make install` installs it (apt-get install chromium fonts-noto-cjk)")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield browser
-        browser.close()
 
 
 class Steps:
