@@ -242,7 +242,7 @@ PROBES = {
     ("loyalty", "members"): {
         "member_no": "L2099000001", "user_id": "wx-hacked", "tier": "vvip", "points": 99999,
         "total_earned": 99999, "registered_at": "2001-01-01T08:00", "account": 999999, "birthday": "1900-01-01",
-        "profile_completed": True},
+        "profile_completed": True, "signed_up": True},
     ("loyalty", "redemptions"): {
         "member": _other_member, "product": lambda w, app, rec: w.product_off, "quantity": 5, "points_cost": 1,
         "status": "approved", "tracking_no": "SF0001"},
