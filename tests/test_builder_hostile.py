@@ -19,7 +19,7 @@ import builder.loader as loader
 from builder import BuildFailed, compile_app
 
 ROOT = Path(__file__).resolve().parent.parent
-LIMIT_S = 5.0
+LIMIT_S = 20.0     # a guard against a hang or a blow-up, not a benchmark: generous for a loaded CI machine
 LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<rest>.+)$")
 
 
@@ -222,8 +222,8 @@ def test_50_mb_file_is_refused_by_size_without_parsing(monkeypatch):
     monkeypatch.setattr(loader, "load_text", must_not_parse)
     monkeypatch.setattr(loader.yaml, "compose", must_not_parse)
     started = time.monotonic()
-    errors = build_error("big.yaml", seconds=1.0)
-    assert time.monotonic() - started < 1.0
+    errors = build_error("big.yaml", seconds=5.0)        # refused by its size: no parse to wait for
+    assert time.monotonic() - started < 5.0
     assert errors == ["big.yaml:1:1: file is 50.0 MB; a definition may be at most 5 MB "
                       "(split it with 'include:')"]
 
