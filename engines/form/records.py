@@ -51,6 +51,23 @@ class RecordService:
             raise
         after.committed()
 
+    @contextmanager
+    def savepoint_of(self, conn, actor: int | None = None, source: str = "api"):
+        """`unit_of_work` as a savepoint of `conn`'s open transaction, which the caller commits (the
+        simulation's replay: many events per commit). A refusal rolls back only this savepoint; the
+        after-rollback work (a failed rule's run-log row) is then done on `conn` itself, since on
+        SQLite a second connection would wait for the write lock `conn` holds."""
+        after = After(conn)
+        try:
+            with conn.begin_nested():
+                writer = Writer(self.form, conn, actor, source, after=after, unit=UnitState(flush_at_commit=True))
+                yield writer
+                writer.unit.flush(conn, self.form.statements)
+        except BaseException as exc:
+            after.rolled_back(exc)
+            raise
+        after.committed()
+
     def get(self, table, record_id, access=None) -> dict:
         """Read one record (no write lock)."""
         with self.form.engine.connect() as conn:
