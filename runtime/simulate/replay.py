@@ -98,7 +98,7 @@ class Replay:
         if rule is None or not rule.enabled:
             return False
         payload = json.loads(ev["data"])
-        with self.records.savepoint_of(self.conn, ev["actor"], "api") as w:
+        with self.records.savepoint_of(self.conn, ev["actor"], "api", audited=False) as w:
             if not event_keys.claim(w.conn, self.platform.event_keys, self.form.name, ev["name"], ev["action"]):
                 return False
             event_journal.record(w.conn, self.platform.event_journal, self.form.name, ev["name"], ev["action"],
@@ -116,7 +116,8 @@ class Replay:
 
     # -- helpers -----------------------------------------------------------------------------
     def _unit(self, ev):
-        return self.records.savepoint_of(self.conn, ev["actor"], ev["source"])
+        # no audit entries: the report never reads the scratch copy's audit log
+        return self.records.savepoint_of(self.conn, ev["actor"], ev["source"], audited=False)
 
     def _values(self, t, changes: dict) -> dict:
         """What the person wrote: the after-values of the fields one can write (not computed ones,
