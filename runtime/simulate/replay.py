@@ -37,25 +37,18 @@ class Replay:
     def run(self, engine, events_table) -> None:
         """Replay the events of `events_table` (runtime/simulate/history.py) in their order."""
         with clock.stepped() as step, engine.execution_options(tessera_write=True).connect() as conn:
-            self.conn, done_in_batch = conn, 0
-            conn.begin()
+            self.conn, pending = conn, 0        # the batch transaction begins with its first statement
             for ev in stream(conn, events_table):
                 step(ev["at"])
-                if ev["kind"] == "firing":      # the job opens its own units of work
-                    conn.commit()
+                if ev["kind"] == "firing" or pending >= BATCH:
+                    conn.commit()               # a firing's job opens its own units of work
+                    pending = 0
+                pending += 1
                 try:
                     done = getattr(self, f"_{ev['kind']}")(ev)
                 except RecordError as exc:
                     self._refuse(ev, exc.message.en)
                     continue
-                finally:
-                    done_in_batch += 1
-                    if not conn.in_transaction():
-                        conn.begin()
-                    elif done_in_batch >= BATCH:
-                        conn.commit()
-                        conn.begin()
-                        done_in_batch = 0
                 self.counts[ev["kind"] if done else "skipped"] += 1
             conn.commit()
 
