@@ -5,7 +5,7 @@ The history is written by raw INSERTs (setup, not measured): members and orders 
 period (bench/rules_throughput.py's setup), then one audit entry per order completion (status paid ->
 completed, source api) spread over July-September 2026, the orders left completed. No rule ran live,
 so the actual side is empty; the replay does the whole work: each completion in its own unit of work
-through the record service, `earn_on_order` posting, `count_earned`, the tier rules, `task_orders`.
+through the record service (a savepoint, a thousand to a commit), `earn_on_order` posting, `count_earned`, the tier rules, `task_orders`.
 
     python bench/simulate.py [--events 10000] [--members 10000]
 """

@@ -49,6 +49,8 @@ class AuditLog:
         form.subscribers.add(self._record)
 
     def _record(self, event, writer) -> None:
+        if not writer.unit.audited:
+            return
         if event.kind == "created_many":
             self._record_many(event, writer)
             return

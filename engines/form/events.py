@@ -53,9 +53,12 @@ class Subscribers:
 
 class After:
     """Callbacks for when a unit of work has ended: on_commit() and on_rollback(exc) run outside the
-    transaction (so they may open their own), and a failing callback never undoes what happened."""
+    transaction (so they may open their own), and a failing callback never undoes what happened.
+    `conn`: the connection of the longer transaction when the unit of work was a savepoint of it
+    (RecordService.savepoint_of): what is written after a rollback goes there."""
 
-    def __init__(self):
+    def __init__(self, conn=None):
+        self.conn = conn
         self._commit, self._rollback = [], []
 
     def on_commit(self, fn) -> None:

@@ -22,6 +22,8 @@ class UnitState:
         # False: the rules engine runs no rules on this unit's writes (an import chosen "without
         # rules"); audit and ledgers are not subscribers of choice and always run
         self.run_rules = True
+        # False: the audit log is not written (a simulation's scratch copy, thrown away unread)
+        self.audited = True
         # (table, id) of the records a flow is moving in this unit: its lock lets their writes through
         self.flow_moving: set = set()
         # by table, so that dropping a table's rows or rollups never walks the others (a long import)

@@ -2,7 +2,9 @@
 
 A run that succeeded is written in the triggering unit of work (buffered by its writer, inserted
 with the others just before the commit: it commits with it); a run that failed is written after
-the rollback, in a transaction of its own, so the failure is never lost with the work it undid.
+the rollback, in a transaction of its own, so the failure is never lost with the work it undid (or,
+for a unit of work that was a savepoint of a longer transaction, in that one after the savepoint's
+rollback: RecordService.savepoint_of).
 """
 from __future__ import annotations
 
@@ -49,6 +51,15 @@ def write(conn, table: sa.Table, row: dict) -> None:
 def write_alone(engine, table: sa.Table, row: dict) -> None:
     with engine.execution_options(tessera_write=True).begin() as conn:
         write(conn, table, row)
+
+
+def write_after_rollback(conn, engine, table: sa.Table, row: dict) -> None:
+    """A failed run's row once its unit of work is rolled back: on `conn` when that unit was a
+    savepoint of a transaction going on there (a simulation's batch), else in a transaction of its own."""
+    if conn is not None:
+        write(conn, table, row)
+    else:
+        write_alone(engine, table, row)
 
 
 def recent(conn, table: sa.Table, app=None, rule=None, outcome=None, limit=100) -> list[dict]:

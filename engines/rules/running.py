@@ -81,8 +81,8 @@ def run(rule, rc: RunContext, log_table, source: str):
     except RecordError as exc:
         outcome = "refused" if isinstance(exc, RuleFailed) else "failed"
         row = runlog.entry(outcome=outcome, duration_ms=_ms(started), error=exc.message.en, **base)
-        engine = rc.writer.form.engine
-        rc.writer.after.on_rollback(lambda _exc: runlog.write_alone(engine, log_table, row))
+        engine, after = rc.writer.form.engine, rc.writer.after
+        after.on_rollback(lambda _exc: runlog.write_after_rollback(after.conn, engine, log_table, row))
         raise
     rc.writer.defer_insert(log_table, runlog.entry(outcome="ok", duration_ms=_ms(started), **base))
     return True

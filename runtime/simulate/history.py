@@ -75,13 +75,13 @@ def fire_time(firings: sa.Table):
     return sa.func.datetime(sa.func.substr(firings.c.fire_key, 1, 19), type_=sa.DateTime())
 
 
-def stream(engine, table: sa.Table, batch: int = 2000):
-    """The events in replay order, read in batches on a connection of their own."""
+def stream(conn, table: sa.Table, batch: int = 2000):
+    """The events in replay order, read in batches on `conn` (the replay's own connection: another one
+    might wait for the write lock the replay holds)."""
     last = 0
     while True:
-        with engine.connect() as conn:
-            rows = conn.execute(sa.select(table).where(table.c.seq > last).order_by(table.c.seq)
-                                .limit(batch)).mappings().all()
+        rows = conn.execute(sa.select(table).where(table.c.seq > last).order_by(table.c.seq)
+                            .limit(batch)).mappings().all()
         if not rows:
             return
         yield from rows
