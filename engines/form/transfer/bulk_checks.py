@@ -135,10 +135,9 @@ class ColumnChecks:
                     else:
                         seen[v] = k
                 if seen:
-                    column = self.imp.form.sql[self.t.name].c[name]
                     conv = self.to_db.get(name)
                     stored = {v: (v if conv is None else conv(f, v)) for v in seen}
-                    taken = set(conn.execute(sa.select(column).where(column.in_(list(stored.values())))).scalars())
+                    taken = _existing(conn, self.imp.form.sql[self.t.name].c[name], list(stored.values()))
                     if taken:
                         for k in good:
                             v = col[k]
@@ -146,6 +145,21 @@ class ColumnChecks:
                                 bad.setdefault(k, {})[name] = ALREADY_USED
         self._report(chunk, bad)
         return [k for k in good if k not in bad]
+
+
+def _existing(conn, column, values) -> set:
+    """Which of `values` the column already holds. On SQLite a plain `IN (?, ...)` through the driver,
+    in batches under its limit of bound values: SQLAlchemy's expanding IN renders a bind per value."""
+    if conn.dialect.name != "sqlite" or not all(type(v) is str or type(v) is int for v in values):
+        return set(conn.execute(sa.select(column).where(column.in_(values))).scalars())
+    quote = conn.dialect.identifier_preparer.quote
+    found = set()
+    for at in range(0, len(values), 5000):
+        batch = values[at:at + 5000]
+        sql = (f"SELECT {quote(column.name)} FROM {quote(column.table.name)} "
+               f"WHERE {quote(column.name)} IN ({','.join('?' * len(batch))})")
+        found.update(v for (v,) in conn.exec_driver_sql(sql, tuple(batch)))
+    return found
 
 
 def _validator(ftype, f):
@@ -163,28 +177,33 @@ def _validator(ftype, f):
     if ftype.cells_repeat:
         seen: dict = {}
 
-        def remembered(values):
-            out = []
-            for k, v in enumerate(values):
-                if v is None or v == []:
-                    continue
-                key = (type(v), v)
-                why = seen.get(key, seen)
-                if why is seen:
-                    why = None
+        def verdict(key):
+            why = seen.get(key, seen)
+            if why is seen:
+                why = None
+                if key[1] is not None and key[1] != []:
                     try:
-                        validate(f, v)
+                        validate(f, key[1])
                     except FieldError as exc:
                         why = exc.message
-                    if len(seen) < 10_000:
-                        seen[key] = why
-                if why is not None:
-                    out.append((k, why))
-            return out
+                if len(seen) < 10_000:
+                    seen[key] = why
+            return why
+
+        def remembered(values):
+            """Each distinct value (with its type: 1, 1.0 and True are equal in Python) validated once."""
+            try:
+                refused = {key for key in set(zip(map(type, values), values)) if verdict(key) is not None}
+            except TypeError:         # an unhashable value (a list): one by one
+                return _refused(validate, f, [(k, v) for k, v in enumerate(values) if v is not None and v != []])
+            if not refused:
+                return []
+            return [(k, verdict((type(v), v))) for k, v in enumerate(values) if (type(v), v) in refused]
         return remembered
 
     def each(values):
-        return _refused(validate, f, [(k, v) for k, v in enumerate(values) if v is not None and v != []])
+        return _refused(validate, f, [(k, v) for k, v in enumerate(values)
+                                      if v is not None and (v.__class__ is not list or v)])
     return each
 
 

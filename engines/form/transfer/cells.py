@@ -54,6 +54,8 @@ class RowReader:
         self.columns = [(i, available[name], self._parser(available[name]))
                         for i, name in mapping.items() if name is not None]
         self.column_of = {name: headers[i] for i, name in mapping.items() if name is not None}
+        self.repeats = {i for i, tg, _p in self.columns        # columns of few distinct cells (memo)
+                        if tg.kind != "id" and self.form.ftype(tg.field).cells_repeat}
 
     def _parser(self, tg):
         if tg.kind == "id":
@@ -104,8 +106,15 @@ class RowReader:
         for i, tg, parse in self.columns:
             col = table[i] if i < len(table) else (None,) * n
             try:       # the common column: no bad cell and no defused formula; else cell by cell
-                values = [_blank(c) if c is None or c.__class__ is str and (not c or c[0] == "'" or c.isspace())
-                          else parse(c) for c in col]
+                if i in self.repeats and set(map(type, col)) <= _TEXT:
+                    # each distinct text once (as text, "1" is not confused with 1 or True)
+                    seen = {c: None if c is None or c == "" else
+                            parse(c) if c[0] != "'" and not c.isspace() else _blank(c) for c in set(col)}
+                    values = [seen[c] for c in col]
+                else:
+                    values = [None if c is None or c == "" else
+                              parse(c) if c.__class__ is not str or (c[0] != "'" and not c.isspace()) else _blank(c)
+                              for c in col]
             except (FieldError, _Quoted):
                 values = self._column_cells(i, parse, numbers, col, failed)
             out.append((tg, values))
@@ -151,6 +160,9 @@ class RowReader:
             index = self.headers.index(column)
             value = shown(row.cells[index] if index < len(row.cells) else None)
         return RowError(row.number, column, value, reason)
+
+
+_TEXT = {str, type(None)}
 
 
 class _Quoted(Exception):
