@@ -49,9 +49,8 @@ class Sheet:
             yield from _csv_rows(self.path, self.encoding, start_after)
             return
         loaded, self.loaded = self.loaded, None       # the sheet open_sheet read serves one pass
-        for number, cells in _xlsx_rows(self.path, loaded=loaded):
-            if number > start_after and any(not _blank(c) for c in cells):
-                yield number, cells
+        yield from ((number, cells) for number, cells in _xlsx_rows(self.path, loaded=loaded)
+                    if number > start_after and _filled(cells))
 
     def count(self) -> int | None:
         """How many data rows there are (a fast pass for CSV; the sheet's dimension for XLSX)."""
@@ -182,7 +181,7 @@ def _xlsx_rows(path, height: list | None = None, loaded=None):
         height.extend((sheet.height, sheet))
     for number, cells in enumerate(sheet.iter_rows(), start=1):
         # calamine gives every number as a float; Excel's whole numbers as ints, as openpyxl reads them
-        yield number, [int(c) if type(c) is float and c.is_integer() else c for c in cells]
+        yield number, [int(c) if c.__class__ is float and c.is_integer() else c for c in cells]
 
 
 def _openpyxl_rows(path):
@@ -225,6 +224,14 @@ def _header(cell) -> str:
     if isinstance(cell, (dt.date, dt.time)):
         cell = cell.isoformat()
     return str(cell).strip()
+
+
+def _filled(cells) -> bool:
+    """Whether a row holds anything: most rows answer at their first cell."""
+    for c in cells:
+        if c is not None and (c.__class__ is not str or (c and not c.isspace())):
+            return True
+    return False
 
 
 def _blank(cell) -> bool:
