@@ -6,10 +6,12 @@ size" is the peak memory of that process). Rows per second are data rows over th
 time, start-up and the count pass included. The member table has a unique phone, a select, a date,
 an integer and an opening points balance on every 100th row (a ledger entry through the ledger).
 
-Measured paths: `--fast --no-rules` (bulk.py: same checks, one executemany per chunk, one audit entry
-per chunk, opening balances a chunk at a time by ledger/opening.py) on the full files, and the record
-service (`--no-rules`, one Writer.create per row) on a sample. The CPU time (user + system) is printed
-beside the wall time: on a shared machine the wall time also counts waiting for a core.
+Measured paths: `--no-rules`, which takes the bulk path (bulk.py: same checks, a chunk read and checked
+a column at a time, one executemany per chunk, one audit entry per chunk, opening balances a chunk at a
+time by ledger/opening.py) on the full files, and the record service (rules on: the bench app has no
+rules, so the same writes; one Writer.create per row) on a sample. The CPU time (user + system) is
+printed beside the wall time, and the load average: on a shared machine the wall time also counts
+waiting for a core.
 
     python bench/import_members.py [--rows 1000000] [--xlsx-rows 200000] [--sample 20000] [--keep DIR]
 """
@@ -81,13 +83,13 @@ def write_xlsx(path, n):
     wb.save(path)
 
 
-def run_import(workdir, data, rows, *extra):
+def run_import(workdir, data, rows, *extra, rules=False):
     db = workdir / f"bench-{time.monotonic_ns()}.db"
     definition = workdir / "bench.yaml"
     subprocess.run([TESSERA, "install", str(definition), "--db", f"sqlite:///{db}"], check=True,
                    capture_output=True, cwd=workdir)
     cmd = ["/usr/bin/time", "-v", TESSERA, "import", "bench", "members", str(data), "--db", f"sqlite:///{db}",
-           "-d", str(definition), "--no-rules", *extra]
+           "-d", str(definition), *([] if rules else ["--no-rules"]), *extra]
     started = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir)
     seconds = time.perf_counter() - started
@@ -105,7 +107,8 @@ def run_import(workdir, data, rows, *extra):
 def report(label, rate, mb, seconds, cpu, cpu_rate):
     print(f"{label:<44} {rate:>9,.0f} rows/s ({rate / GOAL_RATE:.2f} of {GOAL_RATE:,})   "
           f"peak {mb:>6.0f} MB ({mb / GOAL_MB:.2f} of {GOAL_MB})   {seconds:.1f} s wall, {cpu:.1f} s CPU "
-          f"({cpu_rate:,.0f} rows per CPU second, {cpu_rate / GOAL_RATE:.2f})")
+          f"({cpu_rate:,.0f} rows per CPU second, {cpu_rate / GOAL_RATE:.2f})   "
+          f"load average {os.getloadavg()[0]:.1f}")
 
 
 def main():
@@ -113,7 +116,7 @@ def main():
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--xlsx-rows", type=int, default=200_000)
     ap.add_argument("--sample", type=int, default=20_000, help="rows for the record-service path")
-    ap.add_argument("--chunk", type=int, default=1000)
+    ap.add_argument("--chunk", type=int, help="rows per transaction (default: the command's own)")
     ap.add_argument("--keep", help="keep the generated files in this folder")
     args = ap.parse_args()
     workdir = Path(args.keep or tempfile.mkdtemp(prefix="tessera-bench-import-"))
@@ -128,10 +131,12 @@ def main():
                 write(path, n)
                 print(f"wrote {path.name}: {n:,} rows, {path.stat().st_size / 2**20:.0f} MB "
                       f"in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-        chunk = ["--chunk", str(args.chunk)]
-        report(f"CSV {args.sample:,} rows, record service", *run_import(workdir, sample, args.sample, *chunk))
-        report(f"CSV {args.rows:,} rows, --fast", *run_import(workdir, big, args.rows, "--fast", *chunk))
-        report(f"XLSX {args.xlsx_rows:,} rows, --fast", *run_import(workdir, book, args.xlsx_rows, "--fast", *chunk))
+        chunk = ["--chunk", str(args.chunk)] if args.chunk else []
+        print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
+        report(f"CSV {args.sample:,} rows, record service",
+               *run_import(workdir, sample, args.sample, *chunk, rules=True))
+        report(f"CSV {args.rows:,} rows, --no-rules (bulk)", *run_import(workdir, big, args.rows, *chunk))
+        report(f"XLSX {args.xlsx_rows:,} rows, --no-rules (bulk)", *run_import(workdir, book, args.xlsx_rows, *chunk))
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)

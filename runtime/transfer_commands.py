@@ -30,11 +30,10 @@ _DEFS = click.option("-d", "--definition", "definitions", multiple=True, type=cl
 @click.option("--map", "maps", multiple=True, metavar="COL=FIELD",
               help="fill FIELD from column COL (header, number or letter); COL= ignores the column")
 @click.option("--resume", "resume", type=int, metavar="JOB", help="continue job JOB after its last committed row")
-@click.option("--chunk", type=click.IntRange(1, 100000), default=500, show_default=True,
-              help="rows per transaction")
-@click.option("--fast", is_flag=True,
-              help="insert a chunk with one statement (needs --no-rules and insert mode): same checks, "
-                   "see docs/import-export.md")
+@click.option("--chunk", type=click.IntRange(1, 100000), default=None,
+              help="rows per transaction (default 500; 5000 on the bulk path, an insert with --no-rules)")
+@click.option("--fast", is_flag=True, hidden=True,
+              help="accepted and ignored: an insert with --no-rules always takes the bulk path")
 @click.option("--failed", "failed_out", type=click.Path(dir_okay=False),
               help="write the rows that failed (with an error column) to this CSV file")
 @_DB
@@ -60,7 +59,7 @@ def import_(app_name, table, file, mode, key, dry_run, no_rules, maps, resume, c
         else:
             job_id, sheet = service.prepare_sheet(inst, table, os.path.abspath(file), os.path.basename(file),
                                                   mode=mode, key=key, explicit=parse_map_options(maps),
-                                                  rules=not no_rules, chunk=chunk, bulk=fast)
+                                                  rules=not no_rules, chunk=chunk)
             job = jobs.get(job_id)
         _show_mapping(job)
         click.echo(f"import job {job_id}" + (f": resuming after row {job['last_row']}" if resume else ""))

@@ -1,4 +1,4 @@
-"""The fast path (`--fast`): the same rows refused at the same cells and the same records written as
+"""The bulk path (an insert with rules off): the same rows refused at the same cells and the same records written as
 through the record service, one audit entry per chunk that each record's history finds, opening
 balances through the ledger."""
 from __future__ import annotations
@@ -41,8 +41,8 @@ def test_fast_path_refuses_and_writes_what_the_record_service_does(make_platform
     _seed(slow)
     _seed(fast)
     path = write_csv(tmp_path / "m.csv", ROWS)
-    _j, a = do_import(slow, path, rules=False, chunk=5)
-    job, b = do_import(fast, path, rules=False, bulk=True, chunk=5)
+    _j, a = do_import(slow, path, rules=False, bulk=False, chunk=5)      # the record service, row by row
+    job, b = do_import(fast, path, rules=False, chunk=5)                 # what an insert without rules takes
     assert (a.inserted, a.failed) == (b.inserted, b.failed) == (2, 10)
     assert sorted((e.row, e.column) for e in a.errors) == sorted((e.row, e.column) for e in b.errors)
     assert [{k: m[k] for k in FIELDS} for m in members(slow)] == [{k: m[k] for k in FIELDS} for m in members(fast)]
@@ -64,16 +64,23 @@ def test_fast_path_refuses_and_writes_what_the_record_service_does(make_platform
         assert "import" not in [e["action"] for e in platform.audit.history(conn, "fast", "members", 1)]
 
 
-def test_fast_path_only_with_rules_off_in_insert_mode(make_platform, tmp_path):
-    inst = make_platform(CLUB).apps["club"]
+def test_an_insert_without_rules_takes_the_bulk_path_by_itself(make_platform, tmp_path):
+    platform = make_platform(CLUB)
+    inst = platform.apps["club"]
     path = write_csv(tmp_path / "m.csv", [["姓名"], ["甲"]])
     with pytest.raises(RecordError, match="fast path"):
-        do_import(inst, path, bulk=True)
+        do_import(inst, path, bulk=True)             # asked for with rules on: refused
+    do_import(inst, path)                            # rules on: the record service, and the rules ran
     clerk = Access(inst.form, roles={"clerk"}, user_id=3)
-    job = service.prepare(inst, "members", path, "m.csv", bulk=True, rules=False, access=clerk, actor=3)
+    job = service.prepare(inst, "members", path, "m.csv", rules=False, access=clerk, actor=3)
     out = service.run(inst, job, access=clerk, actor=3)
-    assert out.inserted == 1 and members(inst)[0]["created_by"] == 3 and members(inst)[0]["greeted"] is False
-
+    assert out.inserted == 1
+    assert [(m["created_by"], m["greeted"]) for m in members(inst)] == [(None, True), (3, False)]
+    audit = platform.metadata.tables["tessera_audit"]
+    with platform.engine.connect() as conn:
+        actions = conn.execute(sa.select(audit.c.action).where(audit.c.app == "club", audit.c.tbl == "members")
+                               .order_by(audit.c.id)).scalars().all()
+    assert actions[0] == "create" and actions[-1] == "import"      # one entry per record, then the chunk's
 
 
 def test_the_chunk_entry_shows_on_the_history_and_the_audit_page(make_platform, tmp_path):
@@ -85,7 +92,7 @@ def test_the_chunk_entry_shows_on_the_history_and_the_audit_page(make_platform, 
     inst = platform.apps["club"]
     create_user(platform, "boss", "correct horse battery", is_admin=True)
     path = write_csv(tmp_path / "m.csv", [["姓名", "积分"], ["甲", "30"], ["乙", ""], ["丙", ""]])
-    do_import(inst, path, rules=False, bulk=True)
+    do_import(inst, path, rules=False)
     client = create_app(platform).test_client()
     sign_in(client, "boss", "correct horse battery")
     second = members(inst)[1]["id"]

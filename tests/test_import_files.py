@@ -137,3 +137,52 @@ def test_template_has_labels_an_example_and_drop_downs(make_platform, tmp_path):
     assert (out.inserted, out.failed) == (1, 0)
     (m,) = members(inst)
     assert (m["name"], m["phone"], m["tier"], m["points"]) == ("示例", "+8613800138000", "normal", 100)
+
+
+@pytest.mark.parametrize("text", [
+    "h1,h2\n a ,b\n,,\n \t, \n\u3000,\u3000\n\u3000x,\nlast,row",     # blank rows of spaces and commas
+    "h1,h2\r\n1,2\r\n\r\n3,4\r\n",                                      # Windows line ends
+    'h1,h2\n"two\nlines",2\n,\n',                                       # a quoted cell over two lines
+    "h1;h2\n1;2\n;;\n",                                                 # semicolons
+    "h\r1\r2\r",                                                        # old Mac line ends
+])
+def test_the_row_count_is_the_rows_an_import_reads(tmp_path, text):
+    path = tmp_path / "m.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    sheet = open_sheet(str(path))
+    assert sheet.count() == len(list(sheet.rows()))
+
+
+def test_a_chunk_read_by_columns_is_what_reading_each_row_gives(make_platform):
+    """The bulk path's `read_columns` against `read`, row by row: values, openings and every bad cell
+    with its row, column, value and reason, on text cells (CSV) and typed cells (XLSX)."""
+    from engines.form.transfer.cells import RowReader
+
+    form = make_platform(CLUB).apps["club"].form
+    headers = ["姓名", "手机号", "等级", "生日", "到店次数", "积分", "积分有效期", "门店"]
+    available = targets(form, "members")
+    mapping = match_headers(headers, available)
+    rows = [["甲", "13800000001", "贵宾", "2024/3/5", "3", "100", "2030-01-01", "1"],
+            ["  ", " 138 0000 0002 ", "normal", "45356", "", "", "", "总店"],
+            ["'=1+1", "12345", "金卡", "2024-02-30", "-x", "abc", "", ""],
+            ["'-5", "", "", "", "", "", "", ""],
+            ["乙"],                                                        # a short row
+            ["丙", "13800000003", "普通", "", "7", "", "", "", "extra"],   # a longer one
+            ["丁", 13800000004, "vip", dt.date(2024, 3, 5), 4, 5.0, dt.datetime(2031, 1, 1), 2],
+            ["戊", 13800000005.0, 1, 45356, True, "", None, None]]
+    reader = RowReader(form, available, headers, mapping)
+    numbers = list(range(2, 2 + len(rows)))
+    by_row = [reader.read(n, cells) for n, cells in zip(numbers, rows)]
+    columns, failed = reader.read_columns(numbers, rows)
+    for k, row in enumerate(by_row):
+        values, opening = {}, {}
+        for tg, col in columns:
+            if col[k] is None:
+                continue
+            if tg.kind == "field":
+                values[tg.name] = col[k]
+            else:
+                opening.setdefault(tg.ledger, [None, None])[tg.kind == "expires"] = col[k]
+        assert values == row.values and opening == row.opening, rows[k]
+        assert failed.get(k, []) == row.errors, rows[k]
+    assert any(failed.values()) and set(failed) == {k for k, r in enumerate(by_row) if r.errors}

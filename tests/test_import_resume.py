@@ -1,6 +1,6 @@
 """The crash case for real: `tessera import` is killed (SIGKILL) half-way, then resumed; every row
 is there once, and every opening balance was posted once. Through the record service and through the
-fast path (bulk.py: reserved ids, a chunk's openings written by the ledger at once), which needs more
+bulk path (`--no-rules`, bulk.py: reserved ids, a chunk's openings written by the ledger at once), which needs more
 rows to be caught half-way."""
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pytest
 from tests.import_fixture import CLUB, write_csv
 
 
-@pytest.mark.parametrize("ROWS, extra", [(5000, []), (60000, ["--fast", "--no-rules"])])
+@pytest.mark.parametrize("ROWS, extra", [(5000, []), (60000, ["--no-rules"])])
 def test_killed_import_resumes_without_duplicates_or_gaps(make_platform, db_url, tmp_path, ROWS, extra):
     definition = tmp_path / "club.yaml"
     definition.write_text(CLUB, encoding="utf-8")

@@ -1,16 +1,17 @@
-"""The fast path for large inserts without rules: the same checks as `Writer.create`, a chunk at a time.
+"""The bulk path, which every insert without rules takes: the same checks as `Writer.create`, a chunk at a time.
 
-Per row, as the record service does it: every cell parsed by its field type (cells.py), defaults,
-required, each type's `validate`, fields the person may not set, formulas and auto numbers. Per chunk
-instead of per row: links checked with one query per link field, unique values with one query per
-unique field (and against the chunk's other rows), one INSERT for the chunk (executemany, with ids
-reserved first by system.reserve_ids, so no RETURNING row by row), the person's `create` row
-condition checked with one query (rows outside it are taken out again and reported). The chunk's
-records are one `RecordsCreated` event to the app's subscribers (the audit log writes one entry holding
-their ids); the rules engine skips it (the unit of work's `run_rules` is False). Opening balances are still posted
-through the ledger (`post`) one by one: a ledger is never bypassed.
+The chunk is read and checked a column at a time (bulk_checks.py: every cell parsed by its field
+type, defaults, required, each type's `validate`, fields the person may not set; links with one query
+per link field, unique values with one query per unique field and against the chunk's other rows);
+formulas and auto numbers per row; one INSERT for the chunk (executemany of its columns zipped into
+rows, with ids reserved first by system.reserve_ids, so no RETURNING row by row); the person's
+`create` row condition checked with one query (rows outside it are taken out again and reported).
+The chunk's records are one `RecordsCreated` event to the app's subscribers (the audit log writes one
+entry holding their ids); the rules engine skips it (the unit of work's `run_rules` is False).
+Opening balances of new accounts are written by the ledger a chunk at a time (ledger/opening.py),
+any other through `post`, one by one: a ledger is never bypassed.
 
-What it gives up, and why it is only offered with rules off in insert mode: rules cannot see a
+What it gives up, and why it is only taken with rules off in insert mode: rules cannot see a
 record before the chunk's INSERT, and an update needs the old record read row by row anyway.
 """
 from __future__ import annotations
@@ -26,17 +27,14 @@ from engines.form.fields import FieldError
 from engines.form.fields.base import FieldType
 from engines.form.ledger.opening import Openings
 from engines.form.ledger.post import post
-from engines.form.reading import scoped
 from engines.form.system import next_sequence, reserve_ids
+from engines.form.transfer.bulk_checks import ColumnChecks
 from engines.form.transfer.cells import RowError
 from engines.form.insert_many import RowInserter
-from engines.form.validation import check_value
-
-ALREADY_USED = msg("is already used by another record", "已被其他记录使用")
 
 
 class BulkInserter:
-    """Used by Importer._chunk when the plan asks for it (Plan.bulk)."""
+    """Used by Importer._bulk_chunk whenever the bulk path applies (Plan.bulk)."""
 
     def __init__(self, importer):
         self.imp = importer
@@ -65,215 +63,167 @@ class BulkInserter:
         self.formulas = [(n, f) for n, f in self.t.fields.items() if f.type == "formula"]
         self.joins = [n for n, f in self.t.fields.items() if self.form.ftype(f).join_table]
         self.inserter = RowInserter(self.sql, self.form.write_engine.dialect)
+        self.columns = ColumnChecks(importer, self.checks, self.locked, self.to_db)
         self.openings = {led: Openings(self.form, led, values, access) for led, values in importer.opening_values.items()}
 
-    def rows(self, w, rows, job_id):
-        counts = {"processed": len(rows), "inserted": 0, "updated": 0, "failed": 0}
-        errors: list[RowError] = []
-        good = []
-        for row in rows:
-            problems = row.errors or self._check(row)
-            if problems:
-                errors.extend(problems)
-            else:
-                good.append(row)
-        good = self._links_and_unique(w, good, errors)
+    def rows(self, w, numbers, cells, job_id):
+        """The chunk's rows (numbers[k], cells[k]) checked and inserted: (counts, errors)."""
+        chunk = self.columns.read(w.conn, numbers, cells)
+        good = [k for k in range(chunk.n) if k not in chunk.failed]
+        good = self.columns.links_and_unique(w.conn, chunk, good)
         if good:
-            good = self._insert(w, good, errors, job_id)
-        counts["inserted"] = len(good)
-        counts["failed"] = len({e.row for e in errors})
+            self._insert(w, chunk, good, job_id)
+        failed = chunk.failed
+        errors = [e for k in sorted(failed) for e in failed[k]]
+        counts = {"processed": chunk.n, "inserted": chunk.n - len(failed), "updated": 0, "failed": len(failed)}
         return counts, errors
 
-    # -- per row --------------------------------------------------------------------------------
-    def _check(self, row) -> list[RowError]:
-        fields = {}
-        values = {}
-        given = row.values
-        for name, f, ftype, default, dynamic in self.checks:
-            if name in given:
-                if name in self.locked:
-                    fields[name] = msg("you may not set this field", "你没有权限填写此字段")
-                    continue
-                value = given[name]
-            elif dynamic:
-                value = ftype.default_value(f)
-            else:
-                value = default
-            if value is not None or f.required:       # check_value, without a call for an empty field
-                try:
-                    check_value(ftype, f, value)
-                except FieldError as exc:
-                    fields[name] = exc.message
-                    continue
-            values[name] = value
-        row.values = values
-        return self.imp.reader.field_errors(row, fields, self.t.name) if fields else []
-
-    # -- per chunk ------------------------------------------------------------------------------
-    def _links_and_unique(self, w, rows, errors):
-        bad: dict[int, dict] = {}
-        for name, f in self.t.fields.items():
-            if f.type in ("link", "multi_link"):
-                ids = {i for r in rows for i in _ids(r.values.get(name))}
-                if ids:
-                    target = self.form.sql[f.table]
-                    stmt = scoped(sa.select(target.c.id).where(target.c.id.in_(ids)), self.imp.access, f.table)
-                    found = set(w.conn.execute(stmt).scalars())
-                    label = self.form.table(f.table).label
-                    for r in rows:
-                        missing = [i for i in _ids(r.values.get(name)) if i not in found]
-                        if missing:
-                            bad.setdefault(r.number, {})[name] = msg(
-                                f"no record {missing[0]} in '{label.en}'", f"{label.zh} 中没有编号为 {missing[0]} 的记录")
-            if f.unique:
-                seen = {}
-                for r in rows:
-                    v = r.values.get(name)
-                    if v is None:
-                        continue
-                    if v in seen:
-                        bad.setdefault(r.number, {})[name] = msg(
-                            f"is already used by row {seen[v]} of the file", f"与文件第 {seen[v]} 行重复")
-                    else:
-                        seen[v] = r.number
-                if seen:
-                    col = self.sql.c[name]
-                    conv = self.to_db.get(name)
-                    stored = {v: (v if conv is None else conv(f, v)) for v in seen}
-                    taken = set(w.conn.execute(sa.select(col).where(col.in_(list(stored.values())))).scalars())
-                    if taken:
-                        for r in rows:
-                            v = r.values.get(name)
-                            if v is not None and stored[v] in taken:
-                                bad.setdefault(r.number, {})[name] = ALREADY_USED
-        kept = []
-        for r in rows:
-            if r.number in bad:
-                errors.extend(self.imp.reader.field_errors(r, bad[r.number], self.t.name))
-            else:
-                kept.append(r)
-        return kept
-
-    def _insert(self, w, rows, errors, job_id):
+    def _insert(self, w, chunk, good, job_id):
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-        joins, to_db, fields = self.joins, self.to_db, self.t.fields
+        joins, fields = self.joins, self.t.fields
         shared = {"created_at": now, "updated_at": now, "created_by": w.actor, "updated_by": w.actor}
-        rows, direct = self._simple_openings(rows, errors)
-        ids = reserve_ids(w.conn, self.sql, len(rows))     # one plain executemany, no RETURNING per row
-        params = []
-        for r, rid in zip(rows, ids):
-            if self.autos or self.formulas:
-                self._computed(w, r.values, now)
-            p = {k: v if v is None or k not in to_db else to_db[k](fields[k], v)
-                 for k, v in r.values.items() if k not in joins}
-            p["id"] = rid
-            for ledger, amount, _expires in direct.get(r.number, ()):
-                led = self.openings[ledger]
-                balance = led.led.balance
-                p[balance] = self.form.ftype(fields[balance]).to_db(fields[balance], led.balance(amount))
-            params.append(p)
-        self.inserter.insert(w.conn, params, shared)
+        good, direct, posted = self._simple_openings(chunk, good)
+        n = len(good)
+        ids = reserve_ids(w.conn, self.sql, n)     # one plain executemany, no RETURNING per row
+        whole = n == chunk.n
+        values = {name: (col if whole else [col[k] for k in good]) for name, col in chunk.values.items()}
+        if self.autos or self.formulas:
+            self._computed(w, values, n, now)
+        columns = {}
+        for name, col in values.items():
+            if name in joins:
+                continue
+            conv = self.to_db.get(name)
+            columns[name] = col if conv is None else [None if v is None else conv(fields[name], v) for v in col]
+        for ledger, by_row in direct.items():
+            balance = self.openings[ledger].led.balance
+            conv = self.form.ftype(fields[balance]).to_db
+            col = columns[balance] = list(columns.get(balance) or [None] * n)
+            for j, k in enumerate(good):
+                if k in by_row:
+                    col[j] = conv(fields[balance], self.openings[ledger].balance(by_row[k][0]))
+        columns["id"] = ids
+        self.inserter.insert_columns(w.conn, columns, n, shared)
         for name in joins:
             jt = self.form.sql.joins[(self.t.name, name)]
-            pairs = [{"source_id": i, "target_id": t} for i, r in zip(ids, rows) for t in r.values.get(name) or []]
+            pairs = [{"source_id": i, "target_id": t} for i, v in zip(ids, values[name]) for t in v or []]
             if pairs:
                 w.conn.execute(jt.insert(), pairs)
         w.unit.wrote(self.form, self.t.name)
-        rows, ids = self._allowed(w, rows, ids, errors, joins)
-        rows, ids = self._opening(w, rows, ids, errors, job_id, joins)     # may take records out: first
-        self._write_openings(w, rows, ids, direct, job_id, now)
+        good, ids = self._allowed(w, chunk, good, ids)
+        good, ids = self._opening(w, chunk, good, ids, posted, job_id)     # may take records out: first
+        self._write_openings(w, chunk, good, ids, direct, job_id, now)
         if ids:
             # one event for the chunk: the audit log writes one entry holding its ids
             event = RecordsCreated(app=self.form.name, table=self.t.name, ids=tuple(ids), actor=w.actor,
-                                   source=w.source, at=now, note={"job": job_id, "rows": [rows[0].number, rows[-1].number]})
+                                   source=w.source, at=now,
+                                   note={"job": job_id, "rows": [chunk.numbers[good[0]], chunk.numbers[good[-1]]]})
             child = w.child()
             for sub in self.form.subscribers.for_table(self.t.name):
                 sub(event, child)
-        return rows
 
-    def _computed(self, w, values, now):
+    def _computed(self, w, values, n, now):
+        """Auto numbers and formulas, row by row (a formula reads the row's other values)."""
         local = now.replace(tzinfo=dt.timezone.utc).astimezone(self.form.timezone)
-        for name, f in self.autos:
-            ftype = self.form.ftype(f)
-            n = next_sequence(w.conn, self.form.sequences, self.form.name, self.t.name, name,
-                              ftype.period_key(f, local))
-            values[name] = ftype.render(f, local, n)
-        for name, f in self.formulas:
-            values[name] = self.form.ftype(f).compute(f, values)
+        for name, _f in self.autos + self.formulas:
+            values[name] = [None] * n
+        for j in range(n):
+            row = {name: col[j] for name, col in values.items()}
+            for name, f in self.autos:
+                ftype = self.form.ftype(f)
+                seq = next_sequence(w.conn, self.form.sequences, self.form.name, self.t.name, name,
+                                    ftype.period_key(f, local))
+                row[name] = values[name][j] = ftype.render(f, local, seq)
+            for name, f in self.formulas:
+                row[name] = values[name][j] = self.form.ftype(f).compute(f, row)
 
-    def _allowed(self, w, rows, ids, errors, joins):
+    def _allowed(self, w, chunk, good, ids):
         """The person's `create` condition (an `own` or filter grant), for the chunk at once."""
         cond = self.imp.access.rows(self.t.name, "create") if self.imp.access is not None else None
         if cond is None:
-            return rows, ids
+            return good, ids
         ok = set(w.conn.execute(sa.select(self.sql.c.id).where(self.sql.c.id.in_(ids), cond)).scalars())
         why = msg(f"you may not add records like this to '{self.t.label.en}'", f"你没有权限新建这样的{self.t.label.zh}")
-        refused = {i: RowError(r.number, "", "", why) for r, i in zip(rows, ids) if i not in ok}
-        return self._take_out(w, rows, ids, refused, errors, joins)
+        refused = {i: (k, RowError(chunk.numbers[k], "", "", why)) for k, i in zip(good, ids) if i not in ok}
+        return self._take_out(w, chunk, good, ids, refused)
 
-    def _simple_openings(self, rows, errors):
-        """Take out the opening balances the ledger writes a chunk at a time (ledger/opening.py):
-        row number -> [(ledger, amount)]; a row whose entry would be refused fails here."""
-        direct, kept = {}, []
-        for r in rows:
-            mine = []
-            try:
-                for ledger, (amount, expires) in list(r.opening.items()):
-                    if amount and self.openings[ledger].simple(amount):
-                        self.openings[ledger].check(amount, expires)
-                        mine.append((ledger, amount, expires))
-                        del r.opening[ledger]
-            except FieldError as exc:
-                errors.append(self.imp.reader.error(r, exc.message))
+    def _simple_openings(self, chunk, good):
+        """Sort the opening balances: those the ledger writes a chunk at a time (ledger/opening.py) and
+        those `post` writes (ledger -> {row index: (amount, expires)} each); a row whose entry would be
+        refused fails here."""
+        direct, posted = {}, {}
+        refused = set()
+        for ledger, (amounts, expiries) in chunk.opening.items():
+            if amounts is None:
                 continue
-            kept.append(r)
-            if mine:
-                direct[r.number] = mine
-        return kept, direct
+            led = self.openings[ledger]
+            for k in good:
+                amount = amounts[k]
+                if not amount or k in refused:
+                    continue
+                expires = expiries[k] if expiries is not None else None
+                if not led.simple(amount):
+                    posted.setdefault(ledger, {})[k] = (amount, expires)
+                    continue
+                try:
+                    led.check(amount, expires)
+                except FieldError as exc:
+                    chunk.fail(k, [RowError(chunk.numbers[k], "", "", exc.message)])
+                    refused.add(k)
+                    continue
+                direct.setdefault(ledger, {})[k] = (amount, expires)
+        if refused:
+            good = [k for k in good if k not in refused]
+            for by_row in (*direct.values(), *posted.values()):
+                for k in refused:
+                    by_row.pop(k, None)
+        return good, direct, posted
 
-    def _write_openings(self, w, rows, ids, direct, job_id, now):
-        by_ledger: dict = {}
-        for r, rid in zip(rows, ids):
-            for ledger, amount, expires in direct.get(r.number, ()):
-                key = f"import-{job_id}-{r.number}" if job_id is not None else None
-                by_ledger.setdefault(ledger, []).append((rid, amount, expires, key))
-        for ledger, items in by_ledger.items():
+    def _write_openings(self, w, chunk, good, ids, direct, job_id, now):
+        for ledger, by_row in direct.items():
+            items = [(rid, *by_row[k], f"import-{job_id}-{chunk.numbers[k]}" if job_id is not None else None)
+                     for k, rid in zip(good, ids) if k in by_row]
             self.openings[ledger].write(w, items, now)
 
-    def _opening(self, w, rows, ids, errors, job_id, joins):
+    def _opening(self, w, chunk, good, ids, posted, job_id):
         """Other opening balances through `post`, a savepoint each: a refused post takes its record out."""
+        if not posted:
+            return good, ids
         refused = {}
-        for r, rid in zip(rows, ids):
-            for ledger, (amount, expires) in r.opening.items():
-                if not amount:
+        for k, rid in zip(good, ids):
+            for ledger, by_row in posted.items():
+                if k not in by_row:
                     continue
+                amount, expires = by_row[k]
                 mark = w.unit.mark()
                 sp = w.conn.begin_nested()
+                number = chunk.numbers[k]
                 try:
                     post(w, ledger, rid, amount, values=self.imp.opening_values[ledger],
-                         key=f"import-{job_id}-{r.number}" if job_id is not None else None, expires=expires)
+                         key=f"import-{job_id}-{number}" if job_id is not None else None, expires=expires)
                     sp.commit()
                 except RecordError as exc:
                     sp.rollback()
                     w.unit.rewind(mark)
-                    refused[rid] = self.imp.reader.error(r, exc.message)
+                    refused[rid] = (k, RowError(number, "", "", exc.message))
                     break
-        return self._take_out(w, rows, ids, refused, errors, joins)
+        return self._take_out(w, chunk, good, ids, refused)
 
-    def _take_out(self, w, rows, ids, refused, errors, joins):
-        """Delete the chunk's records in `refused` (id -> its error) again; the others go on."""
+    def _take_out(self, w, chunk, good, ids, refused):
+        """Delete the chunk's records in `refused` (id -> (row index, its error)) again; the others go on."""
         if not refused:
-            return rows, ids
+            return good, ids
         gone = list(refused)
-        for name in joins:
+        for name in self.joins:
             jt = self.form.sql.joins[(self.t.name, name)]
             w.conn.execute(jt.delete().where(jt.c.source_id.in_(gone)))
         w.conn.execute(self.sql.delete().where(self.sql.c.id.in_(gone)))
         for rid in gone:
             w.unit.drop(self.t.name, rid)
-        errors.extend(refused.values())
-        kept = [(r, i) for r, i in zip(rows, ids) if i not in refused]
-        return [r for r, _ in kept], [i for _, i in kept]
+        for k, error in refused.values():
+            chunk.fail(k, [error])
+        kept = [(k, i) for k, i in zip(good, ids) if i not in refused]
+        return [k for k, _ in kept], [i for _, i in kept]
 
 
 def _ids(value):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import Any
 
 from engines.common.labels import Label
@@ -53,6 +54,8 @@ class RowReader:
         self.columns = [(i, available[name], self._parser(available[name]))
                         for i, name in mapping.items() if name is not None]
         self.column_of = {name: headers[i] for i, name in mapping.items() if name is not None}
+        self.repeats = {i for i, tg, _p in self.columns        # columns of few distinct cells (memo)
+                        if tg.kind != "id" and self.form.ftype(tg.field).cells_repeat}
 
     def _parser(self, tg):
         if tg.kind == "id":
@@ -93,6 +96,47 @@ class RowReader:
                 row.key = value
         return row
 
+    def read_columns(self, numbers: list[int], cells: list[list]) -> tuple[list, dict]:
+        """A chunk's cells column by column, as `read` parses them (the bulk path): [(target, values)],
+        a value None where the cell is blank or left out, and row index -> [RowError] of bad cells."""
+        n = len(cells)
+        table = list(zip_longest(*cells))
+        failed: dict[int, list] = {}
+        out = []
+        for i, tg, parse in self.columns:
+            col = table[i] if i < len(table) else (None,) * n
+            try:       # the common column: no bad cell and no defused formula; else cell by cell
+                if i in self.repeats and set(map(type, col)) <= _TEXT:
+                    # each distinct text once (as text, "1" is not confused with 1 or True)
+                    seen = {c: None if c is None or c == "" else
+                            parse(c) if c[0] != "'" and not c.isspace() else _blank(c) for c in set(col)}
+                    values = [seen[c] for c in col]
+                else:
+                    values = [None if c is None or c == "" else
+                              parse(c) if c.__class__ is not str or (c[0] != "'" and not c.isspace()) else _blank(c)
+                              for c in col]
+            except (FieldError, _Quoted):
+                values = self._column_cells(i, parse, numbers, col, failed)
+            out.append((tg, values))
+        return out, failed
+
+    def _column_cells(self, i, parse, numbers, col, failed):
+        values = []
+        for k, cell in enumerate(col):
+            value = None
+            if type(cell) is str:
+                if not cell or cell.isspace():
+                    cell = None
+                elif cell[0] == "'" and cell[1:2] in FORMULA_START:
+                    cell = cell[1:]
+            if cell is not None:
+                try:
+                    value = parse(cell)
+                except FieldError as exc:
+                    failed.setdefault(k, []).append(RowError(numbers[k], self.headers[i], shown(cell), exc.message))
+            values.append(value)
+        return values
+
     def field_errors(self, row: Row, fields: dict, table: str) -> list[RowError]:
         """A refusal of the record service (field -> message) as errors naming the file's columns."""
         t = self.form.tables[table]
@@ -116,6 +160,19 @@ class RowReader:
             index = self.headers.index(column)
             value = shown(row.cells[index] if index < len(row.cells) else None)
         return RowError(row.number, column, value, reason)
+
+
+_TEXT = {str, type(None)}
+
+
+class _Quoted(Exception):
+    """A text cell starting with an apostrophe: read_columns reads that column cell by cell."""
+
+
+def _blank(cell):
+    if cell is None or not cell or cell.isspace():
+        return None
+    raise _Quoted
 
 
 @dataclass(frozen=True)

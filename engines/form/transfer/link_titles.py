@@ -32,27 +32,41 @@ class LinkTitles:
 
     def resolve(self, conn, rows) -> None:
         """Replace each Title of `rows` by its record's id, or fail the row (row.errors)."""
-        for name, f in self.links.items():
-            wanted = {r.values[name].text for r in rows if isinstance(r.values.get(name), Title)}
-            if not wanted:
+        for name in self.links:
+            values = [r.values.get(name) for r in rows]
+            failed = self.resolve_column(conn, name, values, [r.number for r in rows])
+            for k, r in enumerate(rows):
+                if k in failed:
+                    del r.values[name]
+                    r.errors.append(failed[k])
+                elif values[k] is not None:
+                    r.values[name] = values[k]
+
+    def resolve_column(self, conn, name, values, numbers) -> dict:
+        """The same for one column of a chunk (the bulk path): each Title of `values` replaced by its
+        record's id, in place, or by None; row index -> RowError for the latter."""
+        f = self.links.get(name)
+        wanted = {v.text for v in values if isinstance(v, Title)} if f is not None else ()
+        if not wanted:
+            return {}
+        found, shared = self._lookup(conn, f.table, self.candidates[name], wanted)
+        label = self.form.tables[f.table].label
+        failed = {}
+        for k, value in enumerate(values):
+            if not isinstance(value, Title):
                 continue
-            found, shared = self._lookup(conn, f.table, self.candidates[name], wanted)
-            label = self.form.tables[f.table].label
-            for r in rows:
-                value = r.values.get(name)
-                if not isinstance(value, Title):
-                    continue
-                if value.text in found:
-                    r.values[name] = found[value.text]
-                    continue
-                del r.values[name]
-                if value.text in shared:
-                    why = msg(f"{shared[value.text]} records in '{label.en}' are called '{value.text}': give the id",
-                              f"{label.zh} 中有 {shared[value.text]} 条记录叫“{value.text}”，请填写编号")
-                else:
-                    why = msg(f"no record in '{label.en}' is called '{value.text}'",
-                              f"{label.zh} 中没有叫“{value.text}”的记录")
-                r.errors.append(RowError(r.number, self.reader.column_of[name], shown(value.text), why))
+            if value.text in found:
+                values[k] = found[value.text]
+                continue
+            values[k] = None
+            if value.text in shared:
+                why = msg(f"{shared[value.text]} records in '{label.en}' are called '{value.text}': give the id",
+                          f"{label.zh} 中有 {shared[value.text]} 条记录叫“{value.text}”，请填写编号")
+            else:
+                why = msg(f"no record in '{label.en}' is called '{value.text}'",
+                          f"{label.zh} 中没有叫“{value.text}”的记录")
+            failed[k] = RowError(numbers[k], self.reader.column_of[name], shown(value.text), why)
+        return failed
 
     def _lookup(self, conn, table, fields, wanted):
         """text -> id for the texts one record answers to; text -> how many, for those several share."""

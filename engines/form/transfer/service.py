@@ -7,7 +7,7 @@ import logging
 from engines.common.labels import msg
 from engines.form.errors import RecordError
 from engines.form.transfer.columns import match_headers, targets
-from engines.form.transfer.importer import DEFAULT_CHUNK, Importer, Outcome, Plan
+from engines.form.transfer.importer import Importer, Outcome, Plan
 from engines.form.transfer.jobs import Jobs
 from engines.form.transfer.sources import format_of, open_sheet
 
@@ -21,7 +21,7 @@ def prepare(inst, table, path, filename, **options) -> int:
 
 
 def prepare_sheet(inst, table, path, filename, *, mode="insert", key=None, explicit=None, rules=True,
-                  actor=None, access=None, chunk=DEFAULT_CHUNK, count=True, bulk=False, auto_bulk=False):
+                  actor=None, access=None, chunk=None, count=True, bulk=None):
     """`prepare`, and the Sheet it read: handed to `run` in the same process, an XLSX is not read twice."""
     form = inst.form
     if table not in form.tables:
@@ -32,7 +32,7 @@ def prepare_sheet(inst, table, path, filename, *, mode="insert", key=None, expli
     sheet = open_sheet(path, filename)
     mapping = match_headers(sheet.headers, targets(form, table, access), explicit)
     options = {"headers": sheet.headers, "mapping": {str(i): n for i, n in mapping.items()}, "rules": rules,
-               "chunk": chunk, "encoding": sheet.encoding, "bulk": bulk, "auto_bulk": auto_bulk}
+               "chunk": chunk, "encoding": sheet.encoding, "bulk": bulk}
     job_id = Jobs(form).create(table, mode=mode, key=key, options=options, path=path, filename=filename,
                                actor=actor, total=sheet.count() if count else None)
     return job_id, sheet
@@ -41,10 +41,9 @@ def prepare_sheet(inst, table, path, filename, *, mode="insert", key=None, expli
 def plan_of(job) -> Plan:
     opts = job["options"]
     return Plan(table=job["tbl"], mapping={int(i): n for i, n in opts["mapping"].items()}, mode=job["mode"],
-                key=job["key_field"], rules=opts.get("rules", True), chunk=opts.get("chunk", DEFAULT_CHUNK),
-                # auto_bulk (the pages): the fast path whenever it applies, as the mapping step left the job
-                bulk=opts.get("bulk", False) or (opts.get("auto_bulk", False) and job["mode"] == "insert"
-                                                 and not opts.get("rules", True)))
+                key=job["key_field"], rules=opts.get("rules", True), chunk=opts.get("chunk"),
+                # None: the bulk path whenever it applies (insert, rules off), as the mapping step left the job
+                bulk=opts.get("bulk"))
 
 
 def remap(inst, job_id, mapping: dict, *, mode=None, key=None, rules=None) -> None:

@@ -45,22 +45,18 @@ class Sheet:
     def rows(self, start_after: int = 1) -> Iterator[tuple[int, list]]:
         """(row number, cells) of the data rows after row `start_after` (1: the header); rows with
         nothing in them are skipped."""
-        if self.format == "csv":     # all text: one join says whether a row holds anything
-            for number, cells in _csv_rows(self.path, self.encoding):
-                if number > start_after and "".join(cells).strip():
-                    yield number, cells
+        if self.format == "csv":
+            yield from _csv_rows(self.path, self.encoding, start_after)
             return
         loaded, self.loaded = self.loaded, None       # the sheet open_sheet read serves one pass
-        for number, cells in _xlsx_rows(self.path, loaded=loaded):
-            if number > start_after and any(not _blank(c) for c in cells):
-                yield number, cells
+        yield from ((number, cells) for number, cells in _xlsx_rows(self.path, loaded=loaded)
+                    if number > start_after and _filled(cells))
 
     def count(self) -> int | None:
         """How many data rows there are (a fast pass for CSV; the sheet's dimension for XLSX)."""
         if self.format == "csv":       # what rows() yields, counted without its layers
             try:
-                with open(self.path, encoding=self.encoding, newline="") as fh:
-                    return sum(1 for cells in csv.reader(fh, _dialect(fh)) if "".join(cells).strip()) - 1
+                return _csv_count(self.path, self.encoding) - 1
             except (csv.Error, UnicodeDecodeError):
                 return None        # a count is a nicety: reading the rows says what is wrong
         if self.height is not None:
@@ -114,13 +110,44 @@ def detect_encoding(path: str) -> str:
     return "utf-8-sig"
 
 
-def _csv_rows(path, encoding):
+def _csv_rows(path, encoding, start_after=None):
+    """(number, cells) of every record; with `start_after`, only the later ones that hold anything
+    (all text: one join says whether a row does)."""
     try:
         with open(path, encoding=encoding, newline="") as fh:
             # records, not lines: a quoted cell may span lines, and Excel counts it as one row
-            yield from enumerate(csv.reader(fh, _dialect(fh)), start=1)
+            rows = enumerate(csv.reader(fh, _dialect(fh)), start=1)
+            if start_after is None:
+                yield from rows
+            else:
+                yield from ((n, cells) for n, cells in rows if n > start_after and "".join(cells).strip())
     except (csv.Error, UnicodeDecodeError) as exc:
         raise BadFile(msg(f"the CSV file cannot be read: {exc}", f"CSV 文件无法读取：{exc}")) from None
+
+
+def _csv_count(path, encoding) -> int:
+    """The records that hold anything, header included. A file without quotes has one record a line
+    (ending in \n or \r\n): its lines are counted a block at a time, less those of nothing but
+    spaces and delimiters; any other file by the csv module."""
+    with open(path, encoding=encoding, newline="") as fh:
+        dialect = _dialect(fh)
+        sep = dialect.delimiter
+        plain = " \t\r" + sep
+        count = 0
+        while block := fh.read(_SNIFF):
+            block += fh.readline()
+            if dialect.quotechar in block or block.count("\r") != block.count("\r\n"):
+                break
+            lines = block.split("\n")
+            if not lines[-1]:
+                lines.pop()
+            # blank: only ASCII spaces and delimiters, or (rarely) other Unicode spaces among them
+            count += len(lines) - sum(1 for line in lines if not (rest := line.strip(plain))
+                                      or rest[0].isspace() and rest.replace(sep, " ").isspace())
+        else:
+            return count
+        fh.seek(0)
+        return sum(1 for cells in csv.reader(fh, dialect) if "".join(cells).strip())
 
 
 def _dialect(fh):
@@ -154,7 +181,7 @@ def _xlsx_rows(path, height: list | None = None, loaded=None):
         height.extend((sheet.height, sheet))
     for number, cells in enumerate(sheet.iter_rows(), start=1):
         # calamine gives every number as a float; Excel's whole numbers as ints, as openpyxl reads them
-        yield number, [int(c) if type(c) is float and c.is_integer() else c for c in cells]
+        yield number, [int(c) if c.__class__ is float and c.is_integer() else c for c in cells]
 
 
 def _openpyxl_rows(path):
@@ -197,6 +224,14 @@ def _header(cell) -> str:
     if isinstance(cell, (dt.date, dt.time)):
         cell = cell.isoformat()
     return str(cell).strip()
+
+
+def _filled(cells) -> bool:
+    """Whether a row holds anything: most rows answer at their first cell."""
+    for c in cells:
+        if c is not None and (c.__class__ is not str or (c and not c.isspace())):
+            return True
+    return False
 
 
 def _blank(cell) -> bool:

@@ -81,7 +81,7 @@ def transfer_blueprint() -> Blueprint:
             job_id = service.prepare(inst, table, path, os.path.basename(upload.filename),
                                      mode=_choice(request.form.get("mode"), MODES, "insert"),
                                      key=request.form.get("key") or None, rules=bool(request.form.get("rules")),
-                                     actor=current_actor(), access=current_access(inst), auto_bulk=True)
+                                     actor=current_actor(), access=current_access(inst))
         except RecordError as exc:
             os.remove(path)
             if isinstance(exc, Forbidden):
