@@ -256,7 +256,7 @@ PROBES = {
         "store": lambda w, app, rec: next(i for i in w.store_ids.values() if i != rec.get("store")),
         "joined_at": "2001-01-01T08:00", "account": 999999, "birthday": "1900-01-01"},
     ("membership-card", "cards"): {"member": _other_member, "balance": "999.00"},
-    ("membership-card", "consumptions"): {"points_earned": 999},
+    ("membership-card", "consumptions"): {"points_earned": 999, "discount": "50"},
     ("membership-card", "coupons"): {
         "member": _other_member, "kind": "campaign", "discount_rate": "15", "issued_on": "2001-01-01",
         "expires_on": "2030-01-01"},

@@ -107,10 +107,14 @@ class RulesRuntime:
     def on_event(self, event, writer) -> None:
         if not writer.unit.run_rules:      # a unit of work that asked for no rules (an import's choice)
             return
+        record = event.new if event.new is not None else event.old
         for rule in self.by_table.get(event.table, ()):
             if rule.trigger.matches(event):
-                record = event.new if event.new is not None else event.old
+                before = writer.writes
                 run(rule, RunContext(rule, writer, event.table, record, old=event.old), self.log_table, event.source)
+                if writer.writes != before and event.new is not None:
+                    # the rules after it (lower priority) see what it wrote: a discount set first
+                    record = writer.get(event.table, event.id)
 
     def named(self, kind: str, name: str, table: str | None = None):
         return next((r for r in self.rules if r.trigger.kind == kind and r.trigger.name == name
