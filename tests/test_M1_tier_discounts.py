@@ -35,3 +35,21 @@ def test_M1_each_tier_pays_its_discounted_price_and_earns_on_it(shop):
     neither = staff.post(f"/api/{APP}/consumptions", json={"member": made["gold"]["id"], "payment_method": "cash",
                                                           "store": store["id"]}, headers=h)
     assert neither.status_code == 422 and "amount" in neither.get_json()["error"]["fields"]
+
+
+def test_M1_spending_moves_members_up_to_silver_then_gold(shop):
+    platform, inst, app, store, lily = shop
+    staff, h = client_for(app, "zhang")
+
+    def spend(amount):
+        resp = staff.post(f"/api/{APP}/consumptions", json={"member": lily["id"], "amount": amount,
+                                                           "payment_method": "cash", "store": store["id"]}, headers=h)
+        assert resp.status_code == 201, resp.get_json()
+        return inst.records.get("members", lily["id"])["tier"]
+    assert spend("3000.00") == "normal"
+    assert spend("2000.00") == "silver"                    # 5,000 spent in all
+    assert spend("14999.99") == "silver"
+    assert spend("0.01") == "gold"                         # 20,000
+    paid = staff.post(f"/api/{APP}/consumptions", json={"member": lily["id"], "list_amount": "100.00",
+                                                       "payment_method": "cash", "store": store["id"]}, headers=h)
+    assert Decimal(paid.get_json()["amount"]) == Decimal("90.00")      # and a gold member pays 10% less
