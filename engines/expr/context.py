@@ -22,11 +22,13 @@ class EvalContext:
     rng: a random.Random for random_choice (seed it in tests); a fresh unseeded one otherwise.
     rows: optional rows(table, ids) -> the rows (column -> value) among ids, for link targets: the
     record service's Writer passes its own, which serves rows its unit of work has already read.
+    computed: optional computed(table, values, field) -> the value of a field that is not in the row
+    (a rollup, a lookup, multi_link ids) of a record reached through a link; the Writer passes its own.
     """
 
     def __init__(self, form=None, connection=None, timezone: dt.tzinfo | str | None = None,
-                 rng: random.Random | None = None, rows=None):
-        self.form, self.connection, self.rows = form, connection, rows
+                 rng: random.Random | None = None, rows=None, computed=None):
+        self.form, self.connection, self.rows, self.computed = form, connection, rows, computed
         zone = timezone or getattr(form, "timezone", None) or DEFAULT_ZONE
         self.timezone = ZoneInfo(zone) if isinstance(zone, str) else zone
         self._random = rng

@@ -64,9 +64,13 @@ class RecordView:
         try:
             value = values[name]
         except KeyError:
-            if name in self._fields:
+            if name not in self._fields:
+                raise AttributeError(name) from None
+            computed = self._ctx.computed     # a rollup or lookup: not in the row, worked out on use
+            if computed is None or self._id is None:
                 return None
-            raise AttributeError(name) from None
+            value = values[name] = computed(self._table, values, name)
+            return value
         if value is not None and name in self._links:
             return self._ctx.cache.view(self._links[name], link_id(value))
         return value

@@ -93,11 +93,10 @@ class Mover:
         for expression in who.expressions:
             rc = rc or self.context()
             users |= _user_ids(rc.evaluate(expression))
-        required = []
-        if who.mode == "all":
-            required = sorted(users | set(self.rt.people_holding(self.conn, who.roles)))
-            if not spec.allow_creator:
-                required = [u for u in required if u != record.get("created_by")]
+        everyone = sorted(users | set(self.rt.people_holding(self.conn, who.roles)))
+        # countersign: every one of them must approve (but the record's creator, unless allowed)
+        required = [u for u in everyone if spec.allow_creator or u != record.get("created_by")] \
+            if who.mode == "all" else []
         due = None
         if node.timeout is not None and assignees is None:
             due = store.utcnow() + node.timeout.after
@@ -106,8 +105,7 @@ class Mover:
                                     mode=who.mode, required=required, due_at=due)
         if node.name not in self.state["at"]:
             self.state["at"].append(node.name)
-        self.rt.tell_assignees(self.writer, self.flow, node, task_id, record,
-                               sorted(users | set(self.rt.people_holding(self.conn, who.roles))))
+        self.rt.tell_assignees(self.writer, self.flow, node, task_id, record, everyone)
         return task_id
 
     def reassign(self, node, assignees) -> int:

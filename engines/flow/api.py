@@ -29,7 +29,7 @@ def flow_api_blueprint() -> Blueprint:
         return jsonify(tasks=[{
             "id": it["task"]["id"], "flow": it["flow"].name, "flow_label": it["flow"].label.get(lang),
             "node": it["node"].name, "node_label": it["node"].label.get(lang), "kind": it["node"].kind,
-            "decisions": list(_decisions(it["node"])), "created_at": _iso(it["task"]["created_at"]),
+            "decisions": list(NODES[it["node"].kind].DECISIONS), "created_at": _iso(it["task"]["created_at"]),
             "due_at": _iso(it["task"]["due_at"]), "on_behalf_of": it["on_behalf_of"],
             "fields": list(getattr(it["node"].spec, "fields", ())),
             "required": list(getattr(it["node"].spec, "required", ())),
@@ -108,10 +108,6 @@ def _body() -> dict:
     if not isinstance(body, dict):
         raise RecordError(msg("the request body must be a JSON object", "请求体必须是 JSON 对象"))
     return body
-
-
-def _decisions(node):
-    return NODES[node.kind].DECISIONS
 
 
 def _iso(value):

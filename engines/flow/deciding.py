@@ -3,6 +3,8 @@ not the record's creator unless the node allows it), countersigning, the fields 
 moving the instance on. Each runs in one unit of work: the decision and all it causes, or nothing."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from engines.common.labels import msg
 from engines.flow import store
 from engines.flow.advance import Mover
@@ -13,25 +15,37 @@ from engines.form.errors import Conflict, NotFound, ValidationFailed
 NOT_YOURS = msg("this task is not assigned to you", "这个待办没有分配给你")
 
 
-def standing(rt, conn, task: dict, user_id: int):
-    """Whom `user_id` decides this task for: themselves (an assignee, or a platform administrator, who
-    may decide any task), or a user who delegated to them; else None."""
-    def qualifies(uid):
-        return uid in task["users"] or bool(set(task["roles"]) & rt.roles_of(conn, uid))
-    if user_id is None:
-        return None
-    if qualifies(user_id) or rt.is_admin(conn, user_id):
-        return user_id
-    return next((d for d in store.delegators(conn, rt.t, rt.form.name, user_id) if qualifies(d)), None)
+@dataclass(frozen=True)
+class Decider:
+    """Who is deciding, read once for all the tasks they look at: their roles, whether they are a
+    platform administrator (who may decide any task), and those who delegated to them, with roles."""
+    id: int
+    roles: frozenset
+    admin: bool
+    delegators: tuple = ()          # (user id, their roles)
 
 
-def may_decide(rt, conn, task: dict, flow, record: dict, user_id: int):
+def decider(rt, conn, user_id: int) -> Decider:
+    return Decider(user_id, rt.roles_of(conn, user_id), rt.is_admin(conn, user_id),
+                   tuple((d, rt.roles_of(conn, d)) for d in store.delegators(conn, rt.t, rt.form.name, user_id)))
+
+
+def standing(task: dict, me: Decider):
+    """Whom `me` decides this task for: themselves, or a user who delegated to them; else None."""
+    def qualifies(uid, roles):
+        return uid in task["users"] or bool(set(task["roles"]) & roles)
+    if qualifies(me.id, me.roles) or me.admin:
+        return me.id
+    return next((d for d, roles in me.delegators if qualifies(d, roles)), None)
+
+
+def may_decide(rt, conn, task: dict, flow, record: dict, me: Decider):
     """(the user decided for, None) or (None, why not)."""
-    who = standing(rt, conn, task, user_id)
+    who = standing(task, me)
     if who is None:
         return None, NOT_YOURS
     spec = flow.nodes[task["node"]].spec
-    if not spec.allow_creator and record.get("created_by") in (who, user_id):
+    if not spec.allow_creator and record.get("created_by") in (who, me.id):
         return None, msg("you created this record: someone else must approve it", "该记录由你创建，须由他人审批")
     if task["mode"] == "all" and task["required"]:
         if who not in task["required"]:
@@ -58,7 +72,7 @@ def decide(rt, w, task_id, user_id, decision, comment, values) -> dict:
         raise ValidationFailed({"decision": msg(f"choose one of: {', '.join(allowed)}",
                                                 f"请选择：{'、'.join(allowed)}")})
     record = w.get(flow.table, inst["record_id"])
-    who, why = may_decide(rt, conn, task, flow, record, user_id)
+    who, why = may_decide(rt, conn, task, flow, record, decider(rt, conn, user_id))
     if who is None:
         raise Forbidden(why)
     w.unit.flow_moving.add((flow.table, record["id"]))

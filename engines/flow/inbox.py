@@ -3,11 +3,10 @@ or to someone who delegated to them), and a record's flow history (who, when, de
 where it stands now."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 from engines.flow import store
-from engines.flow.deciding import may_decide
+from engines.flow.deciding import decider, may_decide
 from engines.form.errors import NotFound
 from engines.form.records import Writer
 
@@ -15,6 +14,7 @@ from engines.form.records import Writer
 def my_tasks(rt, conn, user_id: int) -> list[dict]:
     """The open tasks `user_id` may decide now, oldest first, each with its flow, node and record."""
     out = []
+    me = decider(rt, conn, user_id)
     for task in store.open_tasks(conn, rt.t, rt.form.name):
         inst = {"flow": task["flow"], "fingerprint": task["fingerprint"], "source": task["source"]}
         flow = rt.pinned(inst)
@@ -24,7 +24,7 @@ def my_tasks(rt, conn, user_id: int) -> list[dict]:
         record = _record(rt, conn, flow.table, task["record_id"])
         if record is None:
             continue
-        who, _why = may_decide(rt, conn, task, flow, record, user_id)
+        who, _why = may_decide(rt, conn, task, flow, record, me)
         if who is None:
             continue
         out.append({"task": task, "flow": flow, "node": node, "record": record,
@@ -55,17 +55,13 @@ def history(rt, conn, table: str, record_id: int) -> list[dict]:
         open_tasks = [tk for tk in tasks if tk["instance_id"] == inst["id"] and tk["status"] == "open"]
         out.append({
             "id": inst["id"], "flow": flow, "status": inst["status"], "at": state.get("at", []),
-            "started_at": _utc(inst["started_at"]), "ended_at": _utc(inst["ended_at"]), "end": inst["end_node"],
-            "decisions": [dict(d, at=_utc(d["at"]), who=names.get(d["user_id"]),
+            "started_at": inst["started_at"], "ended_at": inst["ended_at"], "end": inst["end_node"],
+            "decisions": [dict(d, who=names.get(d["user_id"]),
                                for_whom=names.get(d["on_behalf_of"]),
                                node_label=flow.nodes[d["node"]].label if d["node"] in flow.nodes else None)
                           for d in decisions if d["instance_id"] == inst["id"]],
             "waiting": [dict(tk, node_label=flow.nodes[tk["node"]].label,
-                             people=[names.get(u, f"#{u}") for u in tk["users"]],
-                             due_at=_utc(tk["due_at"])) for tk in open_tasks],
+                             people=[names.get(u, f"#{u}") for u in tk["users"]]) for tk in open_tasks],
         })
     return out
 
-
-def _utc(value):
-    return value          # naive UTC, as stored: pages show it in the app's time zone, the API as ISO 8601 Z

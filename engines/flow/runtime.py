@@ -92,9 +92,9 @@ class FlowRuntime:
             return
         wanted = "create" if event.kind == "created" else "update"
         for flow in self.by_table.get(event.table, ()):
-            if wanted in flow.start.on and self._starts(flow, event, writer):
-                if not store.running(writer.conn, self.t, self.form.name, event.table, event.id, flow.name):
-                    self.start(writer, flow.name, event.id)
+            if wanted in flow.start.on and self._starts(flow, event, writer) and \
+                    not store.running(writer.conn, self.t, self.form.name, event.table, event.id, flow.name):
+                self._begin(writer, flow, event.id)
 
     def lock_of(self, conn, table: str, record_id: int):
         """Why the record may not be edited now (a running flow with `lock`), or None."""
@@ -119,7 +119,7 @@ class FlowRuntime:
     def _starts(self, flow, event, writer) -> bool:
         if flow.start.condition is None:
             return True
-        ctx = EvalContext(form=writer.form, connection=writer.conn, rows=writer.rows)
+        ctx = EvalContext(form=writer.form, connection=writer.conn, rows=writer.rows, computed=writer.computed)
         now = writer.get(event.table, event.id)          # as the rules left it
         try:
             holds = flow.start.condition.evaluate({"record": ctx.view(event.table, now)}, context=ctx)
@@ -143,6 +143,9 @@ class FlowRuntime:
         if store.running(writer.conn, self.t, self.form.name, flow.table, record_id, flow.name):
             raise Conflict(msg(f"this record is already in the flow '{flow.label.en}'",
                                f"该记录已在流程“{flow.label.zh}”中"))
+        return self._begin(writer, flow, record_id)
+
+    def _begin(self, writer, flow, record_id: int) -> int:
         inst = store.insert_instance(writer.conn, self.t, app=self.form.name, flow=flow, table=flow.table,
                                      record_id=record_id, actor=writer.actor)
         store.add_decision(writer.conn, self.t, instance_id=inst["id"], node=flow.first, decision="started",
@@ -158,9 +161,8 @@ class FlowRuntime:
             raise NotFound(msg(f"no flow '{flow_name}' to start by hand", f"没有可手动发起的流程 {flow_name}"))
         if flow.start.roles and not access.unrestricted and not set(flow.start.roles) & set(access.roles):
             raise Forbidden(msg(f"you may not start '{flow.label.en}'", f"你没有权限发起“{flow.label.zh}”"))
-        with self.records.unit_of_work(actor, "flow", access) as w:
-            w.read(flow.table, record_id)                 # a record they may not read is not found
-            w.access = None                               # from here on the flow writes as the system
+        self.records.check(flow.table, record_id, "read", access)   # a record they may not read is not found
+        with self.records.unit_of_work(actor, "flow") as w:       # the flow writes as the system
             return self.start(w, flow_name, record_id)
 
     def buttons(self, table: str, access) -> list:

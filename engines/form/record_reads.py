@@ -41,13 +41,18 @@ def record_of(w, t, row) -> dict:
     """A row as a record: decoded values, and the computed ones."""
     record = dict(w.unit.decoded(t.name, row, lambda r: decode_row(w.form, t, r)))
     for f in w.form.computed_fields[t.name]:
-        if f.type == "lookup":
-            record[f.name] = _lookup(w, t, f, record)
-        elif f.type == "rollup":
-            record[f.name] = _rollup(w, t, f, record["id"])
-        else:
-            record[f.name] = list(_joined(w, t, f, record["id"]))
+        record[f.name] = computed_value(w, t, f, record)
     return record
+
+
+def computed_value(w, t, f, record):
+    """A lookup, rollup or multi_link value of `record` (a dict with its id and links), as this
+    transaction has it: expressions following links read these through the same cache."""
+    if f.type == "lookup":
+        return _lookup(w, t, f, record)
+    if f.type == "rollup":
+        return _rollup(w, t, f, record["id"])
+    return list(_joined(w, t, f, record["id"]))
 
 
 def _lookup(w, t, f, record):

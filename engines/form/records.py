@@ -18,7 +18,7 @@ from engines.form.errors import Conflict, NotFound, RecordError, ValidationFaile
 from engines.form.events import After, RecordEvent
 from engines.form.ledger.post import append_only, entry_columns, insert_entry
 from engines.form.reading import load_join_values
-from engines.form.record_reads import not_found, read_row, record_of, rows_for
+from engines.form.record_reads import computed_value, not_found, read_row, record_of, rows_for
 from engines.form.runtime import FormApp
 from engines.form.statements import RID
 from engines.form.system import next_sequence
@@ -216,6 +216,15 @@ class Writer:
         """The record as this transaction has it: read once per unit of work (engines/form/unit.py)."""
         t = self._table(table)
         return record_of(self, t, read_row(self, t, record_id, lock))
+
+    def computed(self, table: str, record: dict, name: str):
+        """A field of `record` that is not in its row (rollup, lookup, multi_link): for expressions
+        that reach the record through a link (`record.member.total_spent`)."""
+        t = self._table(table)
+        f = t.fields[name]
+        if f not in self.form.computed_fields[table]:
+            return None
+        return computed_value(self, t, f, record)
 
     def rows(self, table: str, ids) -> list[dict]:
         """Rows (as the database returns them) of `table` among `ids`: what expressions following

@@ -28,7 +28,8 @@ class RunContext:
 
     def __init__(self, rule, writer, table, record, old=None, event=None):
         self.rule, self.writer, self.table, self.record = rule, writer, table, record
-        self.eval = EvalContext(form=writer.form, connection=writer.conn, rows=writer.rows)
+        self.eval = EvalContext(form=writer.form, connection=writer.conn, rows=writer.rows,
+                                computed=writer.computed)
         self.variables = {"user": SimpleNamespace(id=writer.actor, username=None)}
         if table is not None:
             self.variables["record"] = self.eval.view(table, record or {})
