@@ -92,8 +92,8 @@ def run(files, database_url, host, port, media, demo, no_scheduler, debug):
         click.echo(f"note: {note}")
     if demo:
         from runtime.demo import fill_demo_data
-        for name, count in fill_demo_data(platform).items():
-            click.echo(f"demo data: {name}: {count} records")
+        click.echo("demo data: filling the empty tables (a minute or two the first time)")
+        fill_demo_data(platform, progress=lambda app, table, rows: click.echo(f"demo data: {app}.{table}: {rows:,} records"))
     from runtime.auth import ensure_admin
     admin, password = ensure_admin(platform)
     app = create_app(platform)

@@ -28,7 +28,7 @@ def test_demo_data_fills_every_table_of_both_apps(make_platform):
     filled = fill_demo_data(platform, scale=0.02)
     expected = {f"{a}.{t}" for a, inst in platform.apps.items() for t in inst.form.tables}
     assert set(filled) == expected
-    assert filled["loyalty.members"] == round(600 * 0.02)  # the table's demo_rows, scaled
+    assert filled["loyalty.members"] == round(platform.apps["loyalty"].form.tables["members"].demo_rows * 0.02)  # scaled
     for inst in platform.apps.values():
         for tname, sql in inst.form.sql.tables.items():
             with platform.engine.connect() as conn:
@@ -58,7 +58,7 @@ def test_auto_number_lookup_and_rollup(make_platform):
 def test_demo_data_takes_a_field_s_demo_values_and_leaves_redemptions_awaiting_approval(make_platform):
     platform = make_platform(APPS[0])
     assert platform.apps["loyalty"].form.tables["products"].fields["points_cost"].demo   # the definition's hint
-    fill_demo_data(platform, scale=0.2)
+    fill_demo_data(platform, scale=0.12)
     loyalty = platform.apps["loyalty"]
     costs = set(_column(platform, loyalty.form.sql["products"].c.points_cost))
     assert costs <= set(loyalty.form.tables["products"].fields["points_cost"].demo)
@@ -68,6 +68,11 @@ def test_demo_data_takes_a_field_s_demo_values_and_leaves_redemptions_awaiting_a
     tasks = platform.flow_tables["tasks"]
     open_for = _column(platform, tasks.c.node, tasks.c.status == "open")
     assert open_for == ["ops"] * len(waiting)
+    # a completed order was made pending, then completed, so earn_on_order paid its points (L2)
+    orders, ledger = loyalty.form.sql["orders"], loyalty.form.sql["points_ledger"]
+    completed = set(_column(platform, orders.c.order_no, (orders.c.status == "completed") & (orders.c.cash_paid > 0)))
+    earned = set(_column(platform, ledger.c.reference, ledger.c.reason == "order"))
+    assert completed and earned == completed
 
 
 def _column(platform, column, where=None):

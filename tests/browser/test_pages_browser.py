@@ -50,7 +50,7 @@ def test_the_generated_pages_fit_a_phone_and_its_form_saves(server, browse):
 
 def test_the_points_cockpit_draws_its_charts(server, browse):
     base, platform = server
-    fill_demo_data(platform, scale=0.05)
+    fill_demo_data(platform, scale=0.02)
     page, step = browse(viewport={"width": 1280, "height": 1000}, locale="en-US")
     sign_in(page, base)
     page.goto(base + "/loyalty/dashboards/points_cockpit")
