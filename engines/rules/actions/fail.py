@@ -50,8 +50,7 @@ def compile(value, ctx, path):
     templates = None
     if any(mark in text for text in (label.zh, label.en) for mark in ("{{", "{%")):
         try:
-            templates = tuple(compile_template(text, ".".join(map(str, ("rules",) + path + (lang,))))
-                              for lang, text in (("zh", label.zh), ("en", label.en)))
+            templates = tuple(compile_template(text, lang) for lang, text in (("zh", label.zh), ("en", label.en)))
         except TemplateError as exc:
             ctx.report(path, str(exc))
             return None
