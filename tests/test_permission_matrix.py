@@ -25,6 +25,7 @@ from runtime.auth.tokens import create_token
 from runtime.platform import Platform
 from runtime.webapp import create_app
 from tests.conftest import PG_URL, ROOT, _wipe, csrf_from, sign_in
+from tests.screens_fixture import field_error
 
 APPS = {"loyalty": ROOT / "apps" / "loyalty.yaml", "membership-card": ROOT / "apps" / "membership-card.yaml"}
 
@@ -42,58 +43,76 @@ MATRIX = {
     members          warehouse     all     -       -       -       hidden=birthday,gender,region,user_id,order_count
     #   (order_count, a count of orders, is hidden too: the warehouse may not read orders)
     members          member        own     -       own     -       readonly=member_no,user_id,birthday,tier,points,total_earned,profile_completed,registered_at,account
+    members          vip_service   all     -       -       -       hidden=user_id
     points_ledger    admin         all     all     -       -
     #   (a ledger's entries are append-only: a mistake is undone by a reversal, docs/ledgers.md)
     points_ledger    operator      all     all     -       -
     points_ledger    store_staff   all     -       -       -
     points_ledger    warehouse     -       -       -       -
     points_ledger    member        own     -       -       -
+    points_ledger    vip_service   all     -       -       -
     orders           admin         all     all     all     all
     orders           operator      all     all     all     -
     orders           store_staff   all     all     all     -
     orders           warehouse     -       -       -       -
     orders           member        own     -       -       -
+    orders           vip_service   all     -       -       -
     products         admin         all     all     all     all
     products         operator      all     all     all     all
     products         warehouse     all     -       all     -
     products         store_staff   all     -       -       -
     products         member        active  -       -       -
+    products         vip_service   -       -       -       -
     redemptions      admin         all     all     all     all
     redemptions      operator      all     all     all     -
     redemptions      warehouse     all     -       all     -       readonly=member,product,quantity,points_cost
     redemptions      store_staff   all     -       -       -
     redemptions      member        own     -       -       -
+    redemptions      vip_service   all     -       -       -
     coupons          admin         all     all     all     all
     coupons          operator      all     all     all     all
     coupons          store_staff   all     -       all     -       readonly=member,face_value,min_spend,points_cost,source,expires_on
     coupons          warehouse     -       -       -       -
     coupons          member        own     -       -       -
+    coupons          vip_service   all     -       -       -
     check_ins        admin         all     all     all     all
     check_ins        operator      all     -       -       all
     check_ins        store_staff   all     -       -       -
     check_ins        warehouse     -       -       -       -
     check_ins        member        own     -       -       -
+    check_ins        vip_service   -       -       -       -
     tasks            admin         all     all     all     all
     tasks            operator      all     all     all     all
     tasks            store_staff   all     -       -       -
     tasks            warehouse     -       -       -       -
     tasks            member        active  -       -       -
+    tasks            vip_service   -       -       -       -
     task_progress    admin         all     all     all     all
     task_progress    operator      all     -       all     -
     task_progress    store_staff   -       -       -       -
     task_progress    warehouse     -       -       -       -
     task_progress    member        own     -       -       -
+    task_progress    vip_service   -       -       -       -
     lottery_draws    admin         all     all     all     all
     lottery_draws    operator      all     -       -       -
     lottery_draws    store_staff   all     -       -       -
     lottery_draws    warehouse     -       -       -       -
     lottery_draws    member        own     -       -       -
+    lottery_draws    vip_service   -       -       -       -
     #   (members draw with the lucky_draw button, whose rule writes as the system: L9)
     campaigns        admin         all     all     all     all
     campaigns        operator      all     all     all     -       readonly=granted_at,granted_to
     campaigns        store_staff   all     -       -       -
     campaigns        warehouse     -       -       -       -
     campaigns        member        -       -       -       -
+    campaigns        vip_service   -       -       -       -
+    #   (L10: the rule dedicated_service sets priority, queue and due time; members and the VIP queue cannot)
+    service_requests admin         all     all     all     all
+    service_requests operator      all     all     all     -
+    service_requests warehouse     -       -       -       -
+    service_requests store_staff   all     all     -       -
+    service_requests member        own     own     -       -       readonly=priority,queue,due_at,status,assignee,reply,requested_at,resolved_at
+    service_requests vip_service   all     -       all     -       readonly=member,category,subject,body,priority,queue,due_at,requested_at
     """,
     "membership-card": """
     # table          role          read    create  update  delete  fields
@@ -195,6 +214,7 @@ PEOPLE = {
     "l_staff": ("loyalty", "store_staff"),
     "l_mia": ("loyalty", "member"),
     "l_max": ("loyalty", "member"),
+    "l_vera": ("loyalty", "vip_service"),
     "c_admin": ("membership-card", "admin"),
     "c_manager": ("membership-card", "store_manager"),
     "c_staff": ("membership-card", "store_staff"),
@@ -220,6 +240,7 @@ HARMLESS = {
     ("loyalty", "task_progress"): ("count", 7),
     ("loyalty", "lottery_draws"): ("points_won", 7),
     ("loyalty", "campaigns"): ("name", "改名的活动"),
+    ("loyalty", "service_requests"): ("reply", "已电话回访"),
     ("membership-card", "stores"): ("address", "深南大道100号"),
     ("membership-card", "staff"): ("name", "改名的员工"),
     ("membership-card", "members"): ("name", "改名的会员"),
@@ -248,6 +269,10 @@ PROBES = {
         "status": "approved", "tracking_no": "SF0001"},
     ("loyalty", "orders"): {"tasks_counted": True},
     ("loyalty", "campaigns"): {"granted_at": "2001-01-01T08:00", "granted_to": 99},
+    ("loyalty", "service_requests"): {
+        "member": _other_member, "category": "order", "subject": "改过的主题", "body": "改过的描述", "priority": "high",
+        "queue": "vip_service", "due_at": "2001-01-01T08:00", "requested_at": "2001-01-01T08:00", "status": "closed",
+        "assignee": lambda w, app, rec: w.uid["l_vera"], "reply": "自己写的答复", "resolved_at": "2001-01-01T08:00"},
     ("loyalty", "coupons"): {
         "member": _other_member, "face_value": "99.00", "min_spend": "1.00", "points_cost": 77,
         "source": "lottery", "expires_on": "2030-01-01"},
@@ -417,6 +442,7 @@ class World:
                 "task_progress": {"member": member, "task": self.task_on},
                 "lottery_draws": {"member": member, "cost": 20, "prize": "none"},
                 "campaigns": {"name": f"活动{n}", "points": 5},
+                "service_requests": {"member": member, "subject": f"咨询{n}"},
             }[table]
         else:
             values = {
@@ -507,6 +533,7 @@ def _loyalty_data(w: World):
         w.rows[app]["points_ledger"].append(Row(_entry_by_key(w, f"redemption-{red['id']}"), user))  # its debit (L6)
         w.add(app, "task_progress", {"member": member, "task": w.task_on, "count": 1}, owner=user)
         w.add(app, "lottery_draws", {"member": member, "cost": 20, "prize": "none"}, owner=user)
+        w.add(app, "service_requests", {"member": member, "category": "points", "subject": "积分没有到账"}, owner=user)
 
 
 def _entry_by_key(w: World, key: str) -> int:
@@ -644,6 +671,9 @@ def test_api_create_inside_and_outside_the_scope(world, e):
             body = resp.get_json()
             world.remove(e.app, e.table, body["id"])
             assert set(body) == _visible_keys(world, e)
+        elif resp.status_code == 422:      # a member's request for another member: that member is not found
+            assert e.create == "own" and set(resp.get_json()["error"]["fields"]) == {"member"}, resp.get_json()
+            assert world.count(e.app, e.table) == before
         else:
             assert resp.status_code == 403, (inside, resp.get_json())
             assert world.count(e.app, e.table) == before          # nothing written
@@ -932,6 +962,9 @@ def test_new_form_posts_inside_and_outside_the_scope(world, e):
             assert resp.status_code == 303, (inside, resp.status_code)
             new_id = int(resp.headers["Location"].rstrip("/").rsplit("/", 1)[1])
             world.remove(e.app, e.table, new_id)
+        elif e.create == "own" and resp.status_code == 422:    # another member: not found, said at the field
+            assert "会员 中没有编号为" in field_error(resp.get_data(as_text=True), "member")
+            assert world.count(e.app, e.table) == before
         else:
             assert resp.status_code == 403, (inside, resp.status_code)
             assert world.count(e.app, e.table) == before

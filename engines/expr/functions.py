@@ -19,7 +19,7 @@ PURE = MappingProxyType({
     "floor": num.floor, "ceil": num.ceil, "round": num.round_, "min": num.min_, "max": num.max_,
     "abs": num.abs_, "int": num.to_int, "decimal": num.to_decimal,
     # dates
-    "days": dates.days, "year": dates.year, "month": dates.month, "day": dates.day,
+    "days": dates.days, "hours": dates.hours, "year": dates.year, "month": dates.month, "day": dates.day,
     "weekday": dates.weekday, "days_between": dates.days_between, "date_diff": dates.date_diff,
     "add_days": dates.add_days, "add_months": dates.add_months,
     "same_month_day": dates.same_month_day,

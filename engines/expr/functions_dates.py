@@ -46,6 +46,11 @@ def days(n):
     return dt.timedelta(days=_whole(n, "days", MAX_DAYS))
 
 
+def hours(n):
+    """hours(n): a duration of n hours, to add to a time (now() + hours(2): a due time)."""
+    return dt.timedelta(hours=_whole(n, "hours", MAX_DAYS * 24))
+
+
 def year(d):
     """year(date)"""
     return as_date(d, "year").year

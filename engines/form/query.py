@@ -136,9 +136,11 @@ def _system_condition(col, op, value):
             "gte": col >= v}.get(op, col == v)
 
 
-def run_list(form, conn, t: Table, req: ListRequest, with_total: bool = True, access=None) -> Page:
+def run_list(form, conn, t: Table, req: ListRequest, with_total: bool = True, access=None,
+             condition=None) -> Page:
     """`access`: the person's permissions (their rows only, hidden fields neither shown nor usable
-    to filter, search or sort by); None lists as the system."""
+    to filter, search or sort by); None lists as the system. `condition`: a further SQL condition
+    (a page component's own filter)."""
     sql = form.sql[t.name]
     hidden = frozenset()
     if access is not None:
@@ -147,8 +149,9 @@ def run_list(form, conn, t: Table, req: ListRequest, with_total: bool = True, ac
         _refuse_hidden(req, hidden)
     where = where_clause(form, t, req, hidden)
     scope = access.rows(t.name, "read") if access is not None else None
-    if scope is not None:
-        where = scope if where is None else sa.and_(where, scope)
+    for extra in (scope, condition):
+        if extra is not None:
+            where = extra if where is None else sa.and_(where, extra)
     desc = req.sort.startswith("-")
     name = req.sort.lstrip("-")
     col = sql.c[name]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from engines.expr import Expression, ExpressionError, compile_expression
+from engines.expr import EvalContext, Expression, ExpressionError, compile_expression
 from engines.form.fields import FieldError
 from engines.form.model import SYSTEM_COLUMNS
 
@@ -70,11 +70,15 @@ def path_condition(form, table: str, path, op, value) -> sa.ColumnElement:
         value = getattr(value, "id", value)
         if op == "in":
             return sql.c[path[0]].in_([getattr(v, "id", v) for v in value if v is not None])
+        if op is _empty:
+            return sql.c[path[0]].is_(None)
         return sa.false() if value is None else op(sql.c[path[0]], value)
     if len(path) > 1:
         sub = sa.select(form.sql[f.table].c.id).where(path_condition(form, f.table, path[1:], op, value))
         return sql.c[path[0]].in_(sub)
     col = sql.c[path[0]]
+    if op is _empty:
+        return col.is_(None)
     if op == "in":
         values = [v for v in (_db(form, f, x) for x in value) if v is not None]
         return col.in_(values) if values else sa.false()
@@ -82,6 +86,14 @@ def path_condition(form, table: str, path, op, value) -> sa.ColumnElement:
     if value is None:
         return sa.false()
     return op(col, value)
+
+
+def _empty(col, _value):
+    return col.is_(None)
+
+
+def _is_none(node) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
 
 
 def _db(form, f, value):
@@ -139,7 +151,10 @@ def _check(node, tables, tname) -> None:
         operands = [node.left, *node.comparators]
         for op, left, right in zip(node.ops, operands, operands[1:]):
             sides = [s for s in (left, right) if _record_path(s)]
-            if isinstance(op, (ast.In, ast.NotIn)):
+            if isinstance(op, (ast.Is, ast.IsNot)):
+                if not (_record_path(left) and _is_none(right)):
+                    raise ExpressionError("'is' needs record.<field> on the left and None on the right")
+            elif isinstance(op, (ast.In, ast.NotIn)):
                 if not _record_path(left) or _mentions_record(right):
                     raise ExpressionError("'in' needs record.<field> on the left and a list of values on the right")
             elif type(op) not in _OPS:
@@ -163,6 +178,7 @@ def _check(node, tables, tname) -> None:
 class _Translate:
     def __init__(self, form, user):
         self.form, self.user = form, user
+        self.context = None
 
     def node(self, node, table):
         if isinstance(node, ast.BoolOp):
@@ -180,6 +196,9 @@ class _Translate:
 
     def compare(self, op, left, right, table):
         lpath, rpath = _record_path(left), _record_path(right)
+        if isinstance(op, (ast.Is, ast.IsNot)):       # record.x is None: an empty field
+            empty = path_condition(self.form, table, lpath, _empty, None)
+            return sa.not_(empty) if isinstance(op, ast.IsNot) else empty
         if isinstance(op, (ast.In, ast.NotIn)):
             values = self.value(right)
             values = list(values) if isinstance(values, (list, tuple, set, frozenset)) else [values]
@@ -193,7 +212,9 @@ class _Translate:
         return path_condition(self.form, table, lpath, _OPS[type(op)], self.value(right))
 
     def value(self, node):
+        if self.context is None:          # today() in the app's zone: `record.on_sale_from <= today()`
+            self.context = EvalContext(timezone=getattr(self.form, "timezone", None))
         try:
-            return Expression(source=ast.unparse(node), tree=node).evaluate({"user": self.user})
+            return Expression(source=ast.unparse(node), tree=node).evaluate({"user": self.user}, context=self.context)
         except ExpressionError:
             return None

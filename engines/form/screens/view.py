@@ -38,13 +38,14 @@ class ScreenView:
         q = self.query if query is None else query
         return f"{base}?{urlencode({'q': q})}" if q else base
 
-    def records(self, table: str, filters=(), limit: int = 20, sort: str = "-id") -> tuple[list, int]:
-        """(records, total) of `table` the person may read, matching `filters` [(field, op, value)],
-        with their links' titles resolved."""
+    def records(self, table: str, filters=(), limit: int = 20, sort: str = "-id", row_filter=None) -> tuple[list, int]:
+        """(records, total) of `table` the person may read, matching `filters` [(field, op, value)]
+        and `row_filter` (a RowFilter, for this person's `user`), with their links' titles resolved."""
         t = self.form.tables[table]
+        condition = row_filter.condition(self.form, self.access.user()) if row_filter is not None else None
         with self.form.engine.connect() as conn:
             page = run_list(self.form, conn, t, ListRequest(filters=list(filters), limit=limit, sort=sort),
-                            access=self.access)
+                            access=self.access, condition=condition)
             resolve_links(self.form, conn, t, page.records, self.access)
         return page.records, page.total
 

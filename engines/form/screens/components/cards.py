@@ -3,7 +3,10 @@ e.g. the points mall's products with "Exchange". The button posts to the rules e
 URL, which runs the rule as it does on the detail page and comes back here with its message.
 
     - cards: {table: products, title: name, image: image, fields: [points_cost, stock], action: exchange}
-"""
+
+`filter:` narrows the cards per person, in the grammar of a permission filter (docs/permissions.md):
+`record.on_sale_from is None or record.on_sale_from <= add_days(today(), 3)`, with `user.<field>` from
+the app's user profile; it is SQL, so `limit` still counts what is shown."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,6 +15,8 @@ from flask import url_for
 
 from engines.common.labels import Label
 from engines.common.problems import did_you_mean
+from engines.expr import ExpressionError
+from engines.form.row_filter import RowFilter
 from engines.form.screens.options import listing
 
 KEY = "cards"
@@ -21,7 +26,10 @@ SCHEMA = {"type": "object", "additionalProperties": False, "required": ["table"]
                          "action": {"type": "string", "description": "a button rule of the table"},
                          "where": {"type": "object", "maxProperties": 10,
                                    "additionalProperties": {"type": ["string", "number", "boolean"]},
-                                   "description": "only records whose fields have these values"}}}
+                                   "description": "only records whose fields have these values"},
+                         "filter": {"type": "string", "maxLength": 2000,
+                                    "description": "only records for which this holds, as a permission "
+                                                   "filter: record.<field> against values of user"}}}
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,7 @@ class Cards:
     limit: int
     sort: str
     label: Label | None
+    filter: RowFilter | None = None
 
 
 def compile(spec, cc):
@@ -60,8 +69,14 @@ def compile(spec, cc):
     if action is not None and action not in buttons:
         cc.problem(("action",), f"no button rule '{action}' on '{table}' (a rule `when: {{action: {action}, "
                                 f"table: {table}}}`){did_you_mean(action, buttons)}")
+    row_filter = None
+    if "filter" in spec:
+        try:
+            row_filter = RowFilter.compile(spec["filter"], cc.tables, table, cc.profile)
+        except ExpressionError as exc:
+            cc.problem(("filter",), str(exc))
     return Cards(table, title, spec.get("image"), fields, action, where, spec.get("limit", 50),
-                 cc.sort_of(table, spec), cc.label(spec))
+                 cc.sort_of(table, spec), cc.label(spec), row_filter)
 
 
 def render(options, view):
@@ -69,7 +84,7 @@ def render(options, view):
         return ""
     t = view.form.tables[options.table]
     filters = [(n, "eq", view.form.ftype(t.fields[n]).filter_value(t.fields[n], "eq", v)) for n, v in options.where]
-    records, _total = view.records(options.table, filters, options.limit, options.sort)
+    records, _total = view.records(options.table, filters, options.limit, options.sort, options.filter)
     button = _button(options, view)
     cards = []
     for r in records:
