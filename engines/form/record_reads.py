@@ -31,7 +31,11 @@ def rows_for(w, table: str, ids) -> list[dict]:
     """Rows of `table` among `ids` (expressions following links read through this), one query for
     those not read yet."""
     missing = [i for i in ids if w.unit.row(table, i) is None]
-    if missing:
+    if len(missing) == 1:       # by `id = ?`: an expanding IN renders its SQL anew at every execution
+        found = w.conn.execute(w.form.statements.select_row(table), {RID: missing[0]}).mappings().first()
+        if found is not None:
+            w.unit.keep(table, dict(found), False)
+    elif missing:
         for found in w.conn.execute(w.form.statements.select_rows(table), {"ids": missing}).mappings():
             w.unit.keep(table, dict(found), False)
     return [row for i in ids if (row := w.unit.row(table, i)) is not None]

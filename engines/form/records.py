@@ -334,7 +334,7 @@ class Writer:
             if f.type == "auto_number":
                 ftype = self.form.ftype(f)
                 period = ftype.period_key(f, local)
-                n = next_sequence(self.conn, self.form.sequences, self.form.name, t.name, name, period)
+                n = next_sequence(self.conn, self.form.statements, self.form.name, t.name, name, period)
                 clean[name] = ftype.render(f, local, n)
 
     def _compute_formulas(self, t, values):

@@ -90,6 +90,12 @@ class FormApp:
                 for t in self.tables.values()}
 
     @cached_property
+    def link_fields(self) -> dict:
+        """table -> [(name, field)] of its link and multi_link fields: the references a write checks."""
+        return {t.name: [(n, f) for n, f in t.fields.items() if f.type in ("link", "multi_link")]
+                for t in self.tables.values()}
+
+    @cached_property
     def balances(self) -> dict:
         """table -> {balance field: the ledger that owns it}."""
         out: dict = {}

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from engines.common.labels import Label, msg
 from engines.form.errors import RecordError, ValidationFailed
 from engines.form.fields import FieldError
-from engines.form.reading import scoped
+from engines.form.statements import RID
 
 _MISSING = object()
 
@@ -79,19 +79,20 @@ def check_value(ftype, f, value) -> None:
 
 
 def _check_references(w, t, clean, joins, errors):
-    for name, f in t.fields.items():
+    for name, f in w.form.link_fields[t.name]:
         if name not in clean and name not in joins:
             continue
-        ids = ([clean.get(name)] if f.type == "link" else joins.get(name) if f.type == "multi_link" else None)
+        ids = [clean.get(name)] if f.type == "link" else joins.get(name)
         ids = [i for i in (ids or []) if i is not None]
-        if w.access is None:     # the system may link any record; one this unit of work read exists
-            ids = [i for i in ids if w.unit.row(f.table, i) is None]
         if not ids:
             continue
-        target = w.form.sql[f.table]
         # a person may link only records they may read: the others are "not there" for them
-        stmt = scoped(sa.select(target.c.id).where(target.c.id.in_(ids)), w.access, f.table)
-        found = set(w.conn.execute(stmt).scalars())
+        cond = w.access.rows(f.table, "read") if w.access is not None else None
+        if cond is None:     # through the unit of work: the lookups and rules that follow read these rows
+            found = {row["id"] for row in w.rows(f.table, ids)}
+        else:
+            target = w.form.sql[f.table]
+            found = set(w.conn.execute(sa.select(target.c.id).where(target.c.id.in_(ids), cond)).scalars())
         missing = [i for i in ids if i not in found]
         if missing:
             label = w.form.table(f.table).label
@@ -99,12 +100,14 @@ def _check_references(w, t, clean, joins, errors):
 
 
 def _check_unique(w, t, clean, record_id, errors):
-    sql = w.form.sql[t.name]
     for name, f in t.fields.items():
         if not f.unique or clean.get(name) is None:
             continue
-        stmt = sa.select(sql.c.id).where(sql.c[name] == w._to_db(t, name, clean[name])).limit(1)
-        if record_id is not None:
-            stmt = stmt.where(sql.c.id != record_id)
-        if w.conn.execute(stmt).first():
+
+        def build(name=name, other=record_id is not None):
+            sql = w.form.sql[t.name]
+            stmt = sa.select(sql.c.id).where(sql.c[name] == sa.bindparam("value")).limit(1)
+            return stmt.where(sql.c.id != sa.bindparam(RID)) if other else stmt
+        stmt = w.form.statements.custom(("unique", t.name, name, record_id is not None), build)
+        if w.conn.execute(stmt, {"value": w._to_db(t, name, clean[name]), RID: record_id}).first():
             errors[name] = msg("is already used by another record", "已被其他记录使用")

@@ -268,11 +268,13 @@ def _move_balance(writer, led, account_id, amount):
 
 
 def _balance(writer, led, account_id, lock=False):
-    acc = writer.form.sql[led.account_table]
-    stmt = sa.select(sa.func.coalesce(acc.c[led.balance], 0)).where(acc.c.id == account_id)
-    if lock:   # FOR NO KEY UPDATE: the lock the balance UPDATE takes, so posts queue rather than deadlock
-        stmt = stmt.with_for_update(key_share=True)
-    value = writer.conn.execute(stmt).scalar()
+    def build():
+        acc = writer.form.sql[led.account_table]
+        stmt = sa.select(sa.func.coalesce(acc.c[led.balance], 0)).where(acc.c.id == sa.bindparam(RID))
+        # FOR NO KEY UPDATE: the lock the balance UPDATE takes, so posts queue rather than deadlock
+        return stmt.with_for_update(key_share=True) if lock else stmt
+    stmt = writer.form.statements.custom(("balance", led.account_table, led.balance, lock), build)
+    value = writer.conn.execute(stmt, {RID: account_id}).scalar()
     if value is None:
         label = writer.form.tables[led.account_table].label
         raise NotFound(msg(f"no record {account_id} in '{label.en}'", f"{label.zh} 中没有编号为 {account_id} 的记录"))

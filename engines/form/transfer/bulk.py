@@ -131,7 +131,7 @@ class BulkInserter:
             row = {name: col[j] for name, col in values.items()}
             for name, f in self.autos:
                 ftype = self.form.ftype(f)
-                seq = next_sequence(w.conn, self.form.sequences, self.form.name, self.t.name, name,
+                seq = next_sequence(w.conn, self.form.statements, self.form.name, self.t.name, name,
                                     ftype.period_key(f, local))
                 row[name] = values[name][j] = ftype.render(f, local, seq)
             for name, f in self.formulas:
