@@ -59,7 +59,7 @@ def fill_demo_data(platform, seed: int = 2026, scale: float = 1.0, progress=None
             n = max(1, round(n * scale)) if n else 0  # a scaled-down run still fills every table
             if any(f.type == "user" and f.required for f in t.fields.values()):
                 pools[USERS] = _demo_users(platform, f"{inst.app.name}-{tname}", n)
-            gen = _Generator(rng, pools)
+            gen = _Generator(rng, pools, t)
             _fill_table(inst, t, n, gen, derived, rng)
             if progress is not None:
                 progress(inst.app.name, tname, _count(form, tname))
@@ -167,8 +167,11 @@ def _dependency_order(tables) -> list[str]:
 
 
 class _Generator:
-    def __init__(self, rng: random.Random, pools):
+    def __init__(self, rng: random.Random, pools, table):
         self.rng, self.pools = rng, pools
+        self.title = table.title_field
+        # a table of people (it has a sign-in account or a birthday) names people; others name things
+        self.people = any(f.type == "user" or "birth" in n or n == "gender" for n, f in table.fields.items())
         self.now = dt.datetime.now(dt.timezone.utc)
 
     def value(self, f, i):
@@ -177,14 +180,15 @@ class _Generator:
         if handler is None:
             return None
         if f.demo:                      # the definition's own sample values (`demo:`)
-            return r.choice(f.demo)
+            # titles in the given order: the records are told apart while the list lasts
+            return f.demo[i % len(f.demo)] if f.name == self.title else r.choice(f.demo)
         if not f.required and f.type not in ("select", "link") and r.random() < 0.1:
             return None
         return handler(f, i)
 
     def _text(self, f, i):
         n = f.name
-        if "name" in n and "user" not in n:
+        if "name" in n and "user" not in n and self.people:
             return r_name(self.rng) if f.max_length is None or f.max_length >= 3 else None
         if f.unique or n.endswith(("_no", "_id", "code")):
             return f"{n[:2].upper()}{i + 1:06d}"[: f.max_length or 40]
