@@ -5,7 +5,9 @@ Generic on purpose (no app-specific code): names, phones, regions, amounts and t
 Rows go in one by one, so the app's rules run on each and a row they refuse (a card payment beyond the
 balance) is left out. A value of a field the app's rules watch for a change (an order's status) is reached
 as people reach it: the row is made without it, then updated, in the same unit of work, so the rules on
-the change run (a completed order earns its points). Each row is a savepoint of a transaction committed every BATCH rows: a refused row
+the change run (a completed order earns its points). A row is written at its own moment of the last 12
+months (its time field that defaults to now, such as an order's ordered_at): the platform clock is set
+to it, so what the rules write with it (the points, their expiry, the stamps) is dated then too. Each row is a savepoint of a transaction committed every BATCH rows: a refused row
 rolls back alone, and a commit per row would be a third of the time of a large demo. The messages their rules would send (to made-up phones) are not kept. Only empty
 tables are filled, so a restart adds nothing.
 """
@@ -17,6 +19,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from engines.common import clock
 from engines.form.errors import RecordError
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
@@ -87,9 +90,11 @@ def _fill_table(inst, t, n, gen, derived, rng) -> None:
                 for name, (via, parent_of) in derived.items():
                     values[name] = parent_of.get(values.get(via), values.get(name))
                 values = {k: v for k, v in values.items() if v is not None}
+                moment = _moment(t, values, form.timezone)
                 moved = {k: values.pop(k) for k in watched if k in values and values[k] != t.fields[k].default}
                 try:                         # a row the app's rules refuse is tried again with other values
-                    with inst.records.savepoint_of(conn, None, "system") as w:
+                    with clock.fixed_at(moment or clock.now()), \
+                            inst.records.savepoint_of(conn, None, "system") as w:
                         made = w.create(t.name, values)
                         if moved:
                             w.update(t.name, made["id"], moved)
@@ -97,6 +102,19 @@ def _fill_table(inst, t, n, gen, derived, rng) -> None:
                 except RecordError:          # then left out
                     continue
         conn.commit()
+
+
+def _moment(t, values, zone) -> dt.datetime | None:
+    """When the row happened: its first datetime (or date, at noon) that defaults to now (today)."""
+    for name, f in t.fields.items():
+        value = values.get(name)
+        if value is None or f.default not in ("now", "today") or f.type not in ("datetime", "date"):
+            continue
+        if f.type == "date":
+            return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(12), zone)
+        moment = dt.datetime.fromisoformat(value)
+        return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+    return None
 
 
 def _watched(form, table) -> set[str]:

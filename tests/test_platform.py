@@ -58,7 +58,7 @@ def test_auto_number_lookup_and_rollup(make_platform):
 def test_demo_data_takes_a_field_s_demo_values_and_leaves_redemptions_awaiting_approval(make_platform):
     platform = make_platform(APPS[0])
     assert platform.apps["loyalty"].form.tables["products"].fields["points_cost"].demo   # the definition's hint
-    fill_demo_data(platform, scale=0.12)
+    fill_demo_data(platform, scale=0.2)
     loyalty = platform.apps["loyalty"]
     costs = set(_column(platform, loyalty.form.sql["products"].c.points_cost))
     assert costs <= set(loyalty.form.tables["products"].fields["points_cost"].demo)
