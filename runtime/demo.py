@@ -105,10 +105,13 @@ def _fill_table(inst, t, n, gen, derived, rng) -> None:
 
 
 def _moment(t, values, zone) -> dt.datetime | None:
-    """When the row happened: its first datetime (or date, at noon) that defaults to now (today)."""
-    for name, f in t.fields.items():
-        value = values.get(name)
-        if value is None or f.default not in ("now", "today") or f.type not in ("datetime", "date"):
+    """When the row happened: its first datetime (or date, at noon) that defaults to now (today), else
+    its first datetime (a task's completed_at)."""
+    times = [n for n, f in t.fields.items() if f.type in ("datetime", "date") and f.default in ("now", "today")]
+    times += [n for n, f in t.fields.items() if f.type == "datetime" and n not in times]
+    for name in times:
+        f, value = t.fields[name], values.get(name)
+        if value is None:
             continue
         if f.type == "date":
             return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(12), zone)

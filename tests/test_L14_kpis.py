@@ -32,5 +32,5 @@ def test_L14_repurchase_arpu_and_check_in_rate(loyalty):
     assert Decimal(str(last(charts["repurchase"], "Repurchase rate"))) == Decimal("50")   # percent
     headline = {d["title"]["text"].split("<br>")[0]: d["value"] for d in charts["headline"]["figure"]["data"]}
     assert Decimal(str(headline["Member ARPU"])) == Decimal("300")          # 600 yuan over 2 members
-    assert headline["Avg days between purchases"] == 0                        # mia's two, the same day
+    assert 0 <= headline["Avg days between purchases"] < 1 / 24             # mia's two, a moment apart
     assert Decimal(str(last(charts["check_in_rate"], "Check-in rate"))) == Decimal("50")   # percent: 1 of 2 this week
