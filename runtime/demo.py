@@ -3,18 +3,20 @@
 Generic on purpose (no app-specific code): names, phones, regions, amounts and times over the last
 12 months, links to existing records (kept consistent: a consumption's member is its card's member).
 Rows go in one by one, so the app's rules run on each and a row they refuse (a card payment beyond the
-balance) is left out. A value of a field the app's rules watch for a change (an order's status) is reached
-as people reach it: the row is made without it, then updated, in the same unit of work, so the rules on
-the change run (a completed order earns its points). A row is written at its own moment of the last 12
-months (its time field that defaults to now, such as an order's ordered_at): the platform clock is set
-to it, so what the rules write with it (the points, their expiry, the stamps) is dated then too. Each row is a savepoint of a transaction committed every BATCH rows: a refused row
-rolls back alone, and a commit per row would be a third of the time of a large demo. The messages their rules would send (to made-up phones) are not kept. Only empty
-tables are filled, so a restart adds nothing.
+balance) is left out. A value of a field the app's rules watch for a change (an order's status) is
+reached as people reach it: the row is made without it, then updated, in the same unit of work, so the
+rules on the change run (a completed order earns its points). A row is written at its own moment of
+the last 12 months (its time field that defaults to now, such as an order's ordered_at): the platform
+clock is set to it, so what the rules write with it (the points, their expiry, the stamps) is dated
+then too. Each row is a savepoint of a transaction committed every BATCH rows: a refused row rolls back
+alone, and a commit per row would be a third of the time of a large demo. The messages their rules
+would send (to made-up phones) are not kept. Only empty tables are filled, so a restart adds nothing.
 """
 from __future__ import annotations
 
 import datetime as dt
 import random
+from contextlib import nullcontext
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -76,7 +78,7 @@ def fill_demo_data(platform, seed: int = 2026, scale: float = 1.0, progress=None
 
 def _fill_table(inst, t, n, gen, derived, rng) -> None:
     form = inst.form
-    watched = _watched(form, t.name)
+    watched, times = _watched(form, t.name), _time_fields(t)
     with form.write_engine.connect() as conn:
         for i in range(n):
             if i and i % BATCH == 0:
@@ -90,10 +92,10 @@ def _fill_table(inst, t, n, gen, derived, rng) -> None:
                 for name, (via, parent_of) in derived.items():
                     values[name] = parent_of.get(values.get(via), values.get(name))
                 values = {k: v for k, v in values.items() if v is not None}
-                moment = _moment(t, values, form.timezone)
+                moment = _moment(t, times, values, form.timezone)
                 moved = {k: values.pop(k) for k in watched if k in values and values[k] != t.fields[k].default}
                 try:                         # a row the app's rules refuse is tried again with other values
-                    with clock.fixed_at(moment or clock.now()), \
+                    with clock.fixed_at(moment) if moment else nullcontext(), \
                             inst.records.savepoint_of(conn, None, "system") as w:
                         made = w.create(t.name, values)
                         if moved:
@@ -104,11 +106,15 @@ def _fill_table(inst, t, n, gen, derived, rng) -> None:
         conn.commit()
 
 
-def _moment(t, values, zone) -> dt.datetime | None:
-    """When the row happened: its first datetime (or date, at noon) that defaults to now (today), else
-    its first datetime (a task's completed_at)."""
+def _time_fields(t) -> list[str]:
+    """The fields that say when a row happened, best first: the times (or dates) that default to now
+    (today), then the other datetimes (a task's completed_at)."""
     times = [n for n, f in t.fields.items() if f.type in ("datetime", "date") and f.default in ("now", "today")]
-    times += [n for n, f in t.fields.items() if f.type == "datetime" and n not in times]
+    return times + [n for n, f in t.fields.items() if f.type == "datetime" and n not in times]
+
+
+def _moment(t, times, values, zone) -> dt.datetime | None:
+    """When the row happened: its first time field with a value (a date at noon)."""
     for name in times:
         f, value = t.fields[name], values.get(name)
         if value is None:
