@@ -8,15 +8,18 @@ reached as people reach it: the row is made without it, then updated, in the sam
 rules on the change run (a completed order earns its points). A row is written at its own moment of
 the last 12 months (its time field that defaults to now, such as an order's ordered_at): the platform
 clock is set to it, so what the rules write with it (the points, their expiry, the stamps) is dated
-then too. Each row is a savepoint of a transaction committed every BATCH rows: a refused row rolls back
-alone, and a commit per row would be a third of the time of a large demo. The messages their rules
+then too. The history holds together (tessera simulate replays it: the writes' source is `demo`): a row
+comes after the records it links to, and the tables nothing links to (orders, ledger entries, top-ups)
+are written together in time order. Each row is a savepoint of a transaction committed every BATCH
+rows: a refused row rolls back alone, and a commit per row would be a third of the time of a large demo. The messages their rules
 would send (to made-up phones) are not kept. Only empty tables are filled, so a restart adds nothing.
 """
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import random
-from contextlib import nullcontext
+from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -36,6 +39,7 @@ MOBILE_PREFIXES = ["130", "131", "132", "135", "136", "137", "138", "139", "150"
                    "156", "157", "158", "159", "177", "180", "181", "182", "186", "187", "188", "189"]
 ROOT_COUNT, CHILD_COUNT = 60, 400
 TRIES = 5           # values tried for a row the app's rules refuse (a redemption beyond the member's points)
+DELAYS = 3          # times a refused row is put off to a later moment before it is left out
 BATCH = 500         # rows per commit
 
 
@@ -49,23 +53,22 @@ def fill_demo_data(platform, seed: int = 2026, scale: float = 1.0, progress=None
              if not _count(inst.form, name)]
     for inst in platform.apps.values():
         form = inst.form
-        for tname in _dependency_order(form.tables):
-            t = form.tables[tname]
-            if _count(form, tname):      # filled before, or by the rules of rows already made
-                continue
-            with form.engine.connect() as conn:
-                # in id order: the seeded choices then do not depend on the plan the database picks
-                pools = {f.table: list(conn.execute(sa.select(form.sql[f.table].c.id)
-                                                    .order_by(form.sql[f.table].c.id)).scalars())
-                         for f in t.fields.values() if f.type in ("link", "multi_link")}
-                derived = _derived_links(form, t, conn)
-            has_links = any(f.type == "link" for f in t.fields.values())
-            n = t.demo_rows if t.demo_rows is not None else (CHILD_COUNT if has_links else ROOT_COUNT)
-            n = max(1, round(n * scale)) if n else 0  # a scaled-down run still fills every table
-            if any(f.type == "user" and f.required for f in t.fields.values()):
-                pools[USERS] = _demo_users(platform, f"{inst.app.name}-{tname}", n)
-            gen = _Generator(rng, pools, t)
-            _fill_table(inst, t, n, gen, derived, rng)
+        linked = {f.table for t in form.tables.values() for f in t.fields.values()
+                  if f.type in ("link", "multi_link") and f.table != t.name}
+        # what the shop set up before it all (rows without links or times: tasks, products) first
+        order = sorted(_dependency_order(form.tables), key=lambda n: not _setup(form.tables[n]))
+        # then the tables others link to (members, cards), table by table; then the rest (orders,
+        # ledger entries, redemptions, top-ups...) together, in the order they happened: a March
+        # redemption spends what was earned by March, as it would have
+        for tname in [n for n in order if n in linked]:
+            if not _count(form, tname):      # filled before, or by the rules of rows already made
+                _write_rows(inst, _plan(platform, inst, tname, rng, scale))
+                if progress is not None:
+                    progress(inst.app.name, tname, _count(form, tname))
+        later = [n for n in order if n not in linked and not _count(form, n)]
+        rows = [row for n in later for row in _plan(platform, inst, n, rng, scale)]
+        _write_rows(inst, sorted(rows, key=lambda row: row.moment))
+        for tname in later:
             if progress is not None:
                 progress(inst.app.name, tname, _count(form, tname))
     # the messages the rules wrote about made-up people (M6's SMS for each consumption) are dropped:
@@ -76,34 +79,117 @@ def fill_demo_data(platform, seed: int = 2026, scale: float = 1.0, progress=None
     return {f"{inst.app.name}.{name}": _count(inst.form, name) for inst, name in empty}
 
 
-def _fill_table(inst, t, n, gen, derived, rng) -> None:
-    form = inst.form
-    watched, times = _watched(form, t.name), _time_fields(t)
+@dataclass
+class _Row:
+    """A row to write: its table, when it happened, and how to draw its values again when the app's
+    rules refuse them: `draw(moment)` (other values, links to records made by then), or None."""
+    table: object
+    moment: dt.datetime
+    values: dict
+    draw: object
+    delays: int = 0
+
+
+def _plan(platform, inst, tname, rng, scale) -> list[_Row]:
+    form, t = inst.form, inst.form.tables[tname]
+    with form.engine.connect() as conn:
+        # in id order: the seeded choices then do not depend on the plan the database picks
+        born = {f.table: dict(conn.execute(sa.select(form.sql[f.table].c.id, form.sql[f.table].c.created_at)
+                                           .order_by(form.sql[f.table].c.id)).all())
+                for f in t.fields.values() if f.type in ("link", "multi_link")}
+        pools = {name: list(rows) for name, rows in born.items()}
+        derived = _derived_links(form, t, conn)
+    has_links = any(f.type == "link" for f in t.fields.values())
+    n = t.demo_rows if t.demo_rows is not None else (CHILD_COUNT if has_links else ROOT_COUNT)
+    n = max(1, round(n * scale)) if n else 0  # a scaled-down run still fills every table
+    if any(f.type == "user" and f.required for f in t.fields.values()):
+        pools[USERS] = _demo_users(platform, f"{inst.app.name}-{tname}", n)
+    gen = _Generator(rng, pools, t)
+    times, zone = _time_fields(t), form.timezone
+    setup = gen.now - dt.timedelta(days=366)      # rows without a time (stores, products): set up before it all
+
+    def draw(i, kept=None):
+        values = {name: gen.value(f, i) for name, f in t.fields.items()
+                  if not form.ftype(f).computed and form.ftype(f).stored}
+        if t.ledger is not None:     # credits: a random debit could be refused
+            amount = t.fields[t.ledger.amount]
+            values[t.ledger.amount] = rng.choice(amount.demo) if amount.demo else _credit(rng, amount)
+        for name, (via, parent_of) in derived.items():
+            values[name] = parent_of.get(values.get(via), values.get(name))
+        values = {k: v for k, v in values.items() if v is not None}
+        if kept is not None:
+            values.update(kept)
+        return values
+
+    def again(i, first, kept, moment):
+        """Other values at `moment`: its own times at its first moment, else all at `moment`."""
+        kept = kept if moment == first else _times_at(t, kept, moment, zone)
+        for _ in range(TRIES):
+            values = draw(i, kept)
+            if _made_by(t, values, born) <= moment:
+                return values
+        return None
+
+    rows = []
+    for i in range(n):
+        values = draw(i)
+        floor = _after_links(t, times, values, born, gen, zone)
+        moment = _moment(t, times, values, zone) or (_between(gen, floor) if floor else setup)
+        kept = {name: values[name] for name in times if name in values}
+        rows.append(_Row(t, moment, values, lambda m, i=i, first=moment, kept=kept: again(i, first, kept, m)))
+    return rows
+
+
+def _times_at(t, kept, moment, zone) -> dict:
+    """The row's time fields, all at `moment` (a date: its day in the app's zone)."""
+    return {name: moment.astimezone(zone).date().isoformat() if t.fields[name].type == "date" else moment.isoformat()
+            for name in kept}
+
+
+def _write_rows(inst, rows) -> None:
+    """Each row in its own savepoint at its own moment, in the order of the moments. A row the app's
+    rules refuse is tried again with other values; refused TRIES times, it is put off to a later
+    moment (a redemption, once the member has earned more), at most DELAYS times, then left out."""
+    form, rng = inst.form, random.Random(len(rows))
+    now = dt.datetime.now(dt.timezone.utc)
+    watched = {}
+    queue = [(row.moment, i, row) for i, row in enumerate(rows)]
+    heapq.heapify(queue)
+    seq, written = len(rows), 0
     with form.write_engine.connect() as conn:
-        for i in range(n):
-            if i and i % BATCH == 0:
-                conn.commit()
+        while queue:
+            _moment_, _i, row = heapq.heappop(queue)
+            t = row.table
+            if t.name not in watched:
+                watched[t.name] = _watched(form, t.name)
+            values = row.values
             for _attempt in range(TRIES):
-                values = {name: gen.value(f, i) for name, f in t.fields.items()
-                          if not form.ftype(f).computed and form.ftype(f).stored}
-                if t.ledger is not None:     # credits: a random debit could be refused
-                    amount = t.fields[t.ledger.amount]
-                    values[t.ledger.amount] = rng.choice(amount.demo) if amount.demo else _credit(rng, amount)
-                for name, (via, parent_of) in derived.items():
-                    values[name] = parent_of.get(values.get(via), values.get(name))
-                values = {k: v for k, v in values.items() if v is not None}
-                moment = _moment(t, times, values, form.timezone)
-                moved = {k: values.pop(k) for k in watched if k in values and values[k] != t.fields[k].default}
-                try:                         # a row the app's rules refuse is tried again with other values
-                    with clock.fixed_at(moment) if moment else nullcontext(), \
-                            inst.records.savepoint_of(conn, None, "system") as w:
+                moved = {k: values.pop(k) for k in watched[t.name] if k in values and values[k] != t.fields[k].default}
+                try:
+                    with clock.fixed_at(row.moment), inst.records.savepoint_of(conn, None, "demo") as w:
                         made = w.create(t.name, values)
                         if moved:
                             w.update(t.name, made["id"], moved)
                     break
-                except RecordError:          # then left out
-                    continue
+                except RecordError:
+                    values = row.draw(row.moment)
+                    if values is None:
+                        break
+            else:
+                if row.delays < DELAYS and row.moment < now:
+                    moment = row.moment + (now - row.moment) * rng.random()
+                    values = row.draw(moment)
+                    if values is not None:
+                        seq += 1
+                        heapq.heappush(queue, (moment, seq, _Row(t, moment, values, row.draw, row.delays + 1)))
+            written += 1
+            if written % BATCH == 0:
+                conn.commit()
         conn.commit()
+
+
+def _setup(t) -> bool:
+    return not _time_fields(t) and not any(f.type in ("link", "multi_link") for f in t.fields.values())
 
 
 def _time_fields(t) -> list[str]:
@@ -111,6 +197,44 @@ def _time_fields(t) -> list[str]:
     (today), then the other datetimes (a task's completed_at)."""
     times = [n for n, f in t.fields.items() if f.type in ("datetime", "date") and f.default in ("now", "today")]
     return times + [n for n, f in t.fields.items() if f.type == "datetime" and n not in times]
+
+
+def _after_links(t, times, values, born, gen, zone) -> dt.datetime | None:
+    """A row happens after the records it links to were made (an order after its member signed up):
+    its times before the latest of them are drawn again between that moment and now. Otherwise the
+    history would not hold together: rewound to a day between the two (`tessera simulate`), the order
+    would link to a member not there yet."""
+    made = _made_by(t, values, born)
+    if made == EPOCH:
+        return None
+    floor = made + dt.timedelta(minutes=1)
+    for name in times:
+        moment = _moment(t, [name], values, zone)
+        if moment is None or moment >= floor:
+            continue
+        again = _between(gen, floor)
+        if t.fields[name].type == "date":        # noon of its day (as _moment reads it), on or after floor
+            day = again.astimezone(zone).date()
+            values[name] = (day if dt.datetime.combine(day, dt.time(12), zone) >= floor
+                            else day + dt.timedelta(days=1)).isoformat()
+        else:
+            values[name] = again.isoformat()
+    return floor
+
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _made_by(t, values, born) -> dt.datetime:
+    """When the latest of the records the row links to was made (EPOCH: it links to none)."""
+    made = [born[f.table].get(v) for name, f in t.fields.items() if f.type in ("link", "multi_link")
+            for v in (values.get(name) if f.type == "multi_link" else [values.get(name)]) or ()]
+    made = [m.replace(tzinfo=dt.timezone.utc) if m.tzinfo is None else m for m in made if m is not None]
+    return max(made, default=EPOCH)
+
+
+def _between(gen, floor: dt.datetime) -> dt.datetime:
+    return floor + (gen.now - floor) * gen.rng.random() if gen.now > floor else floor
 
 
 def _moment(t, times, values, zone) -> dt.datetime | None:

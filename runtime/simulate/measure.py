@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+MAX_ERRORS = 5        # texts kept per failed rule (all are counted)
 MAX_LISTED = 500
 
 
@@ -93,11 +94,24 @@ def _messages(platform, conn, app, start, end, world) -> None:
 
 
 def _failures(platform, conn, app, start, end, world) -> None:
+    """Per rule that failed: how often, since when, and its errors, the most frequent first (an error
+    names its values, "balance 0, needs 6800": one rule gives many texts)."""
     runs = platform.rule_runs
     stmt = (sa.select(runs.c.rule, runs.c.error, sa.func.count().label("count"), sa.func.min(runs.c.at).label("first_at"))
             .where(runs.c.app == app, runs.c.outcome == "failed", runs.c.at >= start, runs.c.at < end)
-            .group_by(runs.c.rule, runs.c.error).order_by(sa.func.count().desc()).limit(MAX_LISTED))
-    world.failures = [{**r, "first_at": _iso(r["first_at"])} for r in conn.execute(stmt).mappings()]
+            .group_by(runs.c.rule, runs.c.error).order_by(sa.func.count().desc(), runs.c.error))
+    rules: dict[str, dict] = {}
+    for r in conn.execute(stmt).mappings():
+        rule = rules.setdefault(r["rule"], {"rule": r["rule"], "count": 0, "first_at": r["first_at"],
+                                            "error": r["error"], "errors": [], "other_errors": 0})
+        rule["count"] += r["count"]
+        rule["first_at"] = min(rule["first_at"], r["first_at"])
+        if len(rule["errors"]) < MAX_ERRORS:
+            rule["errors"].append({"error": r["error"], "count": r["count"]})
+        else:
+            rule["other_errors"] += 1
+    ranked = sorted(rules.values(), key=lambda f: -f["count"])[:MAX_LISTED]
+    world.failures = [{**f, "first_at": _iso(f["first_at"])} for f in ranked]
 
 
 def _iso(moment) -> str | None:

@@ -2,7 +2,7 @@
 it is undone, newest first, from the before-values the audit log keeps (a create is deleted, an
 update set back, a delete inserted again). Ledger entries are creates like any other; the lots a
 debit consumed get their remaining part back. The platform's own rows of the app after that moment
-(audit, run log, outbox, event keys and journal, scheduler firings) go too, so that what a replay
+(audit, run log, outbox, event keys and journal, scheduler firings, flows started) go too, so that what a replay
 adds is all that is left after it."""
 from __future__ import annotations
 
@@ -102,6 +102,18 @@ def _forget_after(platform, conn, app, cutoff) -> None:
             (system["schedule_runs"], None, _app_jobs(system["schedule_runs"], app))):
         moment = fire_time(table) if when is None else table.c[when]
         conn.execute(table.delete().where(mine, moment >= cutoff))
+    _forget_flows(platform.flow_tables, conn, app, cutoff)
+
+
+def _forget_flows(flows, conn, app, cutoff) -> None:
+    """The flows started at or after `cutoff`, with their tasks and decisions: their records are gone
+    (or will be made again by the replay, perhaps under the same id, which a left-over running flow
+    would lock). A flow started before stays as the copy has it (docs/simulation.md, Limits)."""
+    instances = flows["instances"]
+    later = sa.select(instances.c.id).where(instances.c.app == app, instances.c.started_at >= cutoff)
+    for table in (flows["decisions"], flows["tasks"]):
+        conn.execute(table.delete().where(table.c.instance_id.in_(later)))
+    conn.execute(instances.delete().where(instances.c.id.in_(later)))
 
 
 def _app_jobs(runs, app):
