@@ -11,6 +11,7 @@ from builder import schema
 from builder.errors import BuildError, Mark
 from builder.loader import LoadFailed, Marks, load_text, read_file
 from builder.model import App
+from builder.route_names import check_route_names
 from engines.common.labels import Label
 from engines.flow.compile import check_starts, compile_flows
 from engines.form.compile import compile_tables
@@ -90,6 +91,7 @@ def compile_app(path) -> App:
         timezone = DEFAULT_TIMEZONE         # one error, not one more per date field
     invalid = frozenset(e.path for e in schema_errors)
     tables = compile_tables(data.get("tables", {}), report, timezone, invalid=invalid)
+    check_route_names(tables, report)
     roles = tuple(r for r in data.get("roles", ()) if isinstance(r, str)) if isinstance(data.get("roles"), list) else ()
     profile = data.get("user_profile") if isinstance(data.get("user_profile"), str) else None
     tables = compile_permissions(data.get("tables", {}), tables, roles, profile, report, invalid)

@@ -80,9 +80,6 @@ class CompileContext:
 def compile_pages(raw, tables, roles, profile, rules, reports, report, invalid=frozenset()) -> MappingProxyType:
     if not isinstance(raw, dict):
         return MappingProxyType({})
-    if raw and "pages" in tables:
-        report(("tables", "pages"), "a table named 'pages' would hide the app's pages at /<app>/pages/; "
-                                    "choose another name", True)
     out = {}
     for name, spec in raw.items():
         at = ("pages", name)
