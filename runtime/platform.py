@@ -27,6 +27,7 @@ from runtime.auth.tables import define_auth_tables
 from runtime.database import make_engine
 from runtime.people import People
 from runtime.migrate import apply_additive
+from runtime.simulate.runs_table import simulations_table
 from runtime.system_tables import define_system_tables
 
 __all__ = ["InstalledApp", "Platform"]
@@ -46,6 +47,7 @@ class Platform:
         self.event_journal = event_journal_table(self.metadata)   # external events' payloads, for simulation
         import_tables(self.metadata)    # import jobs and their failed rows (engines/form/transfer)
         self.flow_tables = flow_tables(self.metadata)   # instances, tasks, decisions, delegations
+        self.system["simulations"] = simulations_table(self.metadata)   # runs started from the browser
         self.system_tables = frozenset(self.metadata.tables)
         self.media_dir = os.path.abspath(media_dir)  # uploads must not depend on the working directory
         self.apps = AppRegistry()

@@ -5,9 +5,11 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -202,15 +204,50 @@ def test_the_page_beside_the_definition_upload_shows_the_report(history, tmp_pat
                 data["definition"] = (io.BytesIO(new), "new.yaml")
             return client.post(path, data=data, content_type="multipart/form-data")
 
-        page = send("/_admin/simulate/shop")
-        assert page.status_code == 200, page.get_data(as_text=True)[-3000:]
+        started = send("/_admin/simulate/shop")       # runs in the background; its page shows how far
+        assert started.status_code == 303, started.get_data(as_text=True)[-3000:]
+        run_page = started.headers["Location"]
+        assert re.fullmatch(r"/_admin/simulate/shop/runs/\d+", run_page)
+        deadline = time.monotonic() + 60
+        while (run := client.get(run_page + "?format=json").get_json())["status"] == "running":
+            assert time.monotonic() < deadline, run
+            time.sleep(0.2)
+        assert run["status"] == "done" and run["events_done"] == run["events_total"] > 0, run
+        assert run["report"]["totals"]["change"]["liability"] == "9.51" and run["report"]["definition"] == "new.yaml"
+        page = client.get(run_page)
+        assert page.status_code == 200
         text = page.get_data(as_text=True)
+        assert 'http-equiv="refresh"' not in text           # done: the page stops reloading
         assert "<th>发放积分</th><td>1900</td><td>2851</td><td><strong>951</strong></td>" in text.replace("\n", "")
         assert "Carol" in text and "carol@example.com" in text
         as_json = send("/_admin/simulate/shop?format=json").get_json()
         assert as_json["totals"]["change"]["liability"] == "9.51"
         bad = send("/_admin/simulate/shop", **{"to": "someday"})
         assert bad.status_code == 400 and "请填写两个日期" in bad.get_data(as_text=True)
+        backwards = send("/_admin/simulate/shop", **{"from": "2026-09-30", "to": "2026-07-01"})
+        assert backwards.status_code == 400 and "结束日期早于开始日期" in backwards.get_data(as_text=True)
+        assert client.get("/_admin/simulate/shop/runs/999999").status_code == 404
+        # a definition the scratch copy cannot take (it would convert data) fails the run, with why
+        converting = SHOP.replace("HOOK_URL", "http://127.0.0.1:9/none").replace("reference: {type: text}", "reference: {type: integer}")
+        failed_run = send("/_admin/simulate/shop", definition=(io.BytesIO(converting.encode()), "int.yaml"))
+        assert failed_run.status_code == 303, failed_run.get_data(as_text=True)[-2000:]
+        while (gone := client.get(failed_run.headers["Location"] + "?format=json").get_json())["status"] == "running":
+            time.sleep(0.2)
+        assert gone["status"] == "failed" and "reference" in gone["error"] and gone["report"] is None
+        shown = client.get(failed_run.headers["Location"]).get_data(as_text=True)
+        assert "模拟无法运行" in shown and "reference" in shown
+        # a run whose server process went away is not heard of again: after a while it shows as stopped
+        runs = platform.system["simulations"]
+        run_id = int(run_page.rsplit("/", 1)[1])
+        with platform.engine.begin() as conn:
+            conn.execute(runs.update().where(runs.c.id == run_id).values(
+                status="running", heartbeat_at=dt.datetime(2026, 1, 1)))
+        stopped = client.get(run_page).get_data(as_text=True)
+        assert "模拟已中止" in stopped and 'http-equiv="refresh"' not in stopped
+        with platform.engine.begin() as conn:
+            conn.execute(runs.update().where(runs.c.id == run_id).values(heartbeat_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)))
+        running = client.get(run_page).get_data(as_text=True)
+        assert 'http-equiv="refresh"' in running and "正在重放" in running
         broken = send("/_admin/simulate/shop?format=json", definition=(io.BytesIO(b"app: shop\ntables: 3\n"), "x.yaml"))
         assert broken.status_code == 422 and "tables" in broken.get_json()["error"]["fields"]["definition"]
     finally:

@@ -1,7 +1,8 @@
 """/_admin/simulate/<app>: the simulation from the browser, beside the definition upload of
-/_admin/apps. The admin sends a new definition and a period; the report comes back as a dashboard
-(or as JSON with ?format=json). It runs in the request on a scratch copy: fit for a period of some
-thousand events; a larger history is for `tessera simulate` (docs/simulation.md)."""
+/_admin/apps. The admin sends a new definition and a period; the simulation runs in the background
+(runtime/simulate/runs.py) and /_admin/simulate/<app>/runs/<id> shows its progress, then the report
+as a dashboard (or as JSON with ?format=json). A POST with ?format=json runs in the request and
+answers with the report, for scripts."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,13 +11,14 @@ import tempfile
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 
 from builder import BuildFailed, compile_app
 from engines.common.labels import msg
-from engines.form.web import current_lang
+from engines.form.web import current_actor, current_lang
 from runtime.admin_links import admins_only
 from runtime.simulate.errors import SimulationError
+from runtime.simulate.runs import SimulationRuns
 from runtime.simulate.run import simulate_apps
 
 MAX_DEFINITION = 5 * 1024 * 1024
@@ -47,6 +49,12 @@ TEXT = MappingProxyType({
     "bad_value": msg("The value of a point must be a number such as 0.01.", "每积分价值须为数字，例如 0.01。"),
     "channel": msg("Channel", "渠道"), "recipient": msg("Recipient", "接收人"), "subject": msg("Subject", "主题"),
     "at": msg("At (UTC)", "时间（UTC）"),
+    "bad_order": msg("The last day comes before the first.", "结束日期早于开始日期。"),
+    "preparing": msg("Copying the database and noting the period's events…", "正在复制数据库并整理该期间的事件……"),
+    "replaying": msg("Replaying: {done} of {total} events", "正在重放：第 {done} / {total} 个事件"),
+    "stopped": msg("The simulation stopped (its server process went away). Start it again.",
+                   "模拟已中止（运行它的服务进程已退出），请重新开始。"),
+    "failed_run": msg("The simulation could not run:", "模拟无法运行："),
 })
 
 
@@ -81,9 +89,15 @@ def simulate_blueprint() -> Blueprint:
             problems["definition"] = TEXT["too_big"].get(lang)
         if problems:
             return _answer(app_name, fields, problems=problems), 400
+        if last < first:
+            return _answer(app_name, fields, problems={"from": TEXT["bad_order"].get(lang)}), 400
+        platform = current_app.extensions["tessera.platform"]
         try:
             new_app = _compile_beside(inst.app.source, data)
-            platform = current_app.extensions["tessera.platform"]
+            if request.args.get("format") != "json":     # the page: in the background, then its progress
+                run_id = SimulationRuns(platform).start(inst.app, new_app, first, last, value, sent.filename,
+                                                        current_actor())
+                return redirect(url_for("simulate.progress", app_name=app_name, run_id=run_id), 303)
             report = simulate_apps(platform.engine.url.render_as_string(hide_password=False), inst.app, new_app,
                                    first, last, point_value=value, media_dir=platform.media_dir)
         except BuildFailed as exc:
@@ -93,7 +107,24 @@ def simulate_blueprint() -> Blueprint:
         report["definition"] = sent.filename        # the sent file, not the temporary copy compiled
         return _answer(app_name, fields, report=report)
 
+    @bp.get("/_admin/simulate/<app_name>/runs/<int:run_id>")
+    def progress(app_name, run_id):
+        _served(app_name)
+        run = SimulationRuns(current_app.extensions["tessera.platform"]).get(run_id, app_name)
+        if run is None:
+            abort(404)
+        if request.args.get("format") == "json":
+            return jsonify({k: _plain(v) for k, v in run.items()})
+        fields = {"from": run["first_day"].isoformat(), "to": run["last_day"].isoformat()}
+        problems = ({"definition": f"{TEXT['failed_run'].get(current_lang())}\n{run['error']}"}
+                    if run["status"] == "failed" else None)
+        return _page(app_name, fields, run["report"], problems, run=run)
+
     return bp
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
 
 
 def _served(app_name):
@@ -123,7 +154,7 @@ def _answer(app_name, fields, report=None, problems=None):
     return _page(app_name, fields, report, problems)
 
 
-def _page(app_name, fields=None, report=None, problems=None):
+def _page(app_name, fields=None, report=None, problems=None, run=None):
     lang = current_lang()
     return render_template("tessera/simulate.html", app_name=app_name, fields=fields or {}, report=report,
-                           problems=problems or {}, txt={k: v.get(lang) for k, v in TEXT.items()})
+                           problems=problems or {}, run=run, txt={k: v.get(lang) for k, v in TEXT.items()})

@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import sqlalchemy as sa
+
 from engines.common import clock
 from engines.form.errors import RecordError
 from engines.form.ledger.definition import balance_fields
@@ -34,16 +36,24 @@ class Replay:
         self.refused_count = 0
         self.conn = None                             # the batch's connection, while `run` goes
 
-    def run(self, engine, events_table) -> None:
-        """Replay the events of `events_table` (runtime/simulate/history.py) in their order."""
+    def run(self, engine, events_table, progress=None) -> None:
+        """Replay the events of `events_table` (runtime/simulate/history.py) in their order;
+        `progress(done, total)` at the start and at each commit."""
         with clock.stepped() as step, engine.execution_options(tessera_write=True).connect() as conn:
-            self.conn, pending = conn, 0        # the batch transaction begins with its first statement
+            total = conn.execute(sa.select(sa.func.count()).select_from(events_table)).scalar_one()
+            self.conn, pending, seen = conn, 0, 0   # the batch transaction begins with its first statement
+            conn.commit()
+            if progress is not None:
+                progress(0, total)
             for ev in stream(conn, events_table):
                 step(ev["at"])
                 if ev["kind"] == "firing" or pending >= BATCH:
                     conn.commit()               # a firing's job opens its own units of work
+                    if progress is not None and pending >= BATCH:
+                        progress(seen, total)
                     pending = 0
                 pending += 1
+                seen += 1
                 try:
                     done = getattr(self, f"_{ev['kind']}")(ev)
                 except RecordError as exc:
@@ -51,6 +61,8 @@ class Replay:
                     continue
                 self.counts[ev["kind"] if done else "skipped"] += 1
             conn.commit()
+            if progress is not None:
+                progress(seen, total)
 
     def scratch_id(self, table: str, live_id):
         return self.ids.get(table, {}).get(live_id, live_id)

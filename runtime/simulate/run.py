@@ -39,9 +39,10 @@ def simulate(live_url: str, live_files, app_name: str, definition: str, first: d
 
 def simulate_apps(live_url: str, live_app, new_app, first: dt.date, last: dt.date, *,
                   point_value: Decimal = Decimal("0.01"), tier_field: str | None = "tier", ledger: str | None = None,
-                  media_dir: str = "var/media") -> dict:
+                  media_dir: str = "var/media", progress=None) -> dict:
     """`simulate` with compiled definitions: the live one (its tables as the database has them) and
-    the new one, for the same app."""
+    the new one, for the same app. `progress(done, total)` is told how far the replay is, at its start
+    and every thousand events."""
     from runtime.platform import Platform      # the platform imports every engine: only when run
 
     started = time.perf_counter()
@@ -73,7 +74,7 @@ def simulate_apps(live_url: str, live_app, new_app, first: dt.date, last: dt.dat
             except lifecycle.LifecycleError as exc:
                 raise SimulationError("\n".join([str(exc), *exc.lines])) from None
             replay = Replay(new, inst, collect_jobs(new))
-            replay.run(new.engine, events)
+            replay.run(new.engine, events, progress)
             with new.engine.connect() as conn:
                 simulated = measure(new, inst.form, conn, start, end, ledger, tier_field)
             t = ledger_of(inst.form, ledger)
