@@ -72,6 +72,16 @@ def test_indicator_against_the_previous_period(shop):
     assert (num(r["sales"]), num(r["sales__previous"]), r["n"], r["n__previous"]) == (400, 40, 5, 1)
 
 
+def test_the_indicator_rounds_its_figures_and_shows_no_rise_from_an_empty_period(shop):
+    (r,) = rows(shop, "kpis")           # repurchase (percent), gap (days), arpu, aov (money)
+    fig = figure(shop, "kpis")
+    measures = shop.app.reports.datasets["orders"].measures
+    shown = {"money": ",.2f", "percent": ",.1~f", "number": ",.2~f"}
+    for name, trace in zip(["repurchase", "gap", "arpu", "aov"], fig["data"]):
+        assert trace["number"]["valueformat"] == shown[measures[name].format], name
+        assert (r[f"{name}__previous"] is None) == (trace["mode"] == "number"), (name, r[f"{name}__previous"])
+
+
 def test_leaderboard_top_two(shop):
     got = [(r["member__title"], num(r["sales"]), r["n"]) for r in rows(shop, "top")]
     assert got == [("C", 200, 1), ("A", 170, 3)]
