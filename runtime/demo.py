@@ -9,15 +9,17 @@ rules on the change run (a completed order earns its points). A row is written a
 the last 12 months (its time field that defaults to now, such as an order's ordered_at): the platform
 clock is set to it, so what the rules write with it (the points, their expiry, the stamps) is dated
 then too. The history holds together (tessera simulate replays it: the writes' source is `demo`): a row
-comes after the records it links to, and the tables nothing links to (orders, ledger entries, top-ups)
+links to records made by its time, and the tables nothing links to (orders, ledger entries, top-ups)
 are written together in time order (runtime/demo_times.py). Each row is a savepoint of a transaction
 committed every BATCH rows: a refused row rolls back alone, and a commit per row would be a third of the
 time of a large demo. The messages their rules would send (to made-up phones) are not kept. Only empty tables are filled, so a restart adds nothing.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import heapq
+import math
 import random
 from dataclasses import dataclass
 
@@ -113,11 +115,28 @@ def _plan(platform, inst, tname, rng, scale) -> list[_Row]:
             values.update(kept)
         return values
 
+    ages = {table: sorted((_utc(m), rid) for rid, m in rows.items() if m is not None) for table, rows in born.items()}
+
+    def relink(values, moment) -> dict:
+        """Links to records made by `moment` (the row's own time, drawn over the year): a January order
+        goes to a member who had signed up by January, so the activity is spread over the year."""
+        for name, f in t.fields.items():
+            if f.type != "link" or name in derived or values.get(name) is None:
+                continue
+            made = born[f.table].get(values[name])
+            if made is not None and _utc(made) > moment:
+                older = ages[f.table][:bisect.bisect(ages[f.table], (moment, math.inf))]
+                if older:
+                    values[name] = rng.choice(older)[1]
+        for name, (via, parent_of) in derived.items():
+            values[name] = parent_of.get(values.get(via), values.get(name))
+        return values
+
     def again(i, first, kept, moment):
         """Other values at `moment`: its own times at its first moment, else all at `moment`."""
         kept = kept if moment == first else times_at(t, kept, moment, zone)
         for _ in range(TRIES):
-            values = draw(i, kept)
+            values = relink(draw(i, kept), moment)
             if made_by(t, values, born) <= moment:
                 return expiring(t, values, moment, zone)
         return None
@@ -125,12 +144,19 @@ def _plan(platform, inst, tname, rng, scale) -> list[_Row]:
     rows = []
     for i in range(n):
         values = draw(i)
-        floor = after_links(t, times, values, born, gen, zone)
+        drawn = moment_of(t, times, values, zone)
+        if drawn is not None:
+            values = relink(values, drawn)
+        floor = after_links(t, times, values, born, gen, zone)     # no record made by then: a later time
         moment = moment_of(t, times, values, zone) or (between(gen, floor) if floor else setup)
         kept = {name: values[name] for name in times if name in values}
         values = expiring(t, values, moment, zone)
         rows.append(_Row(t, moment, values, lambda m, i=i, first=moment, kept=kept: again(i, first, kept, m)))
     return rows
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment
 
 
 def _write_rows(inst, rows) -> None:

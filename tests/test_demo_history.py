@@ -35,6 +35,15 @@ def test_demo_rows_are_made_after_the_records_they_link_to(make_platform):
                     assert early == 0, f"{inst.app.name}.{tname}.{fname}: {early} of {linked} made before what they link to"
                     checked += linked
     assert checked > 1000
+    # and the activity is spread over the year, not heaped at its end: a row goes to a record made by
+    # its own time (a January order to a member who had signed up by January)
+    half_way = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(days=183)
+    for app, table in (("loyalty", "orders"), ("membership-card", "consumptions")):
+        sql = platform.apps[app].form.sql[table]
+        with platform.engine.connect() as conn:
+            rows, early = conn.execute(sa.select(sa.func.count(), sa.func.count().filter(sql.c.created_at < half_way))
+                                       ).one()
+        assert rows > 100 and early / rows > 0.35, (table, early, rows)
     # a credit expires about a year after it was given, by a rule or by hand (a refund keeps the expiry
     # of the points it gives back), so the expiry job
     # does not take a third of the demo's points the day the server starts
