@@ -50,6 +50,8 @@ def test_line_by_day_in_the_app_zone_with_empty_days_and_a_running_total(shop):
                    ("2026-11-11", 20, 440)]
     fig = figure(shop, "daily")
     assert fig["data"][0]["y"][0] == 150 and fig["data"][0]["customdata"][0] == "150.00"   # exact on hover
+    # a category axis of days (a year of them: 366 labels) shows a dozen, with room under the axis
+    assert fig["layout"]["xaxis"] == {"type": "category", "automargin": True, "nticks": 12}
 
 
 def test_bar_stacked_by_week_and_tier(shop):

@@ -5,8 +5,9 @@ import plotly.graph_objects as go
 
 from engines.report.shape import exact, scaled
 
+# a year of days or weeks is 53 to 366 labels: a dozen of them, and room for them under the axis
 LAYOUT = dict(margin=dict(l=48, r=16, t=16, b=40), height=320, legend=dict(orientation="h", y=-0.2),
-              hovermode="closest")
+              hovermode="closest", xaxis=dict(automargin=True, nticks=12))
 
 
 def hover(measure, values):
@@ -19,7 +20,8 @@ def ys(measure, values):
 
 
 def finish(fig: go.Figure, **layout) -> dict:
-    fig.update_layout(**{**LAYOUT, **layout})
+    axes = {k: {**LAYOUT[k], **layout[k]} for k in layout if isinstance(LAYOUT.get(k), dict)}
+    fig.update_layout(**{**LAYOUT, **layout, **axes})
     return fig.to_plotly_json()
 
 
