@@ -3,6 +3,7 @@ and the rows of different tables went in in the order they happened (a March red
 was earned by March). So `tessera simulate` over the demo year with the unchanged definition gives
 back exactly what the demo wrote: nothing refused, no point or tier different."""
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -76,3 +77,9 @@ def test_replaying_the_demo_year_through_the_same_definition_changes_nothing(db_
     assert float(totals["change"]["outstanding"]) == 0
     assert report["largest_differences"] == [] and report["tier_changes"]["count"] == 0
     assert report["failed_rules"]["simulated"] == []
+    if app == "membership-card":        # its first ledger holds the cards' stored value: owed as it stands
+        assert report["ledger"] == "card_ledger" and report["point_value"] == "1"
+        assert Decimal(totals["actual"]["liability"]) == Decimal(totals["actual"]["outstanding"]) > 0
+    else:
+        assert report["ledger"] == "points_ledger" and report["point_value"] == "0.01"
+        assert Decimal(totals["actual"]["liability"]) == Decimal(totals["actual"]["outstanding"]) / 100

@@ -79,6 +79,8 @@ def simulate_apps(live_url: str, live_app, new_app, first: dt.date, last: dt.dat
                 simulated = measure(new, inst.form, conn, start, end, ledger, tier_field)
             t = ledger_of(inst.form, ledger)
             accounts = t.ledger.account_table if t is not None else None
+            if t is not None and t.fields[t.ledger.amount].type in ("money", "decimal"):
+                point_value = Decimal(1)        # stored value (a card's balance) is owed as it stands
             report = compare(actual, simulated, lambda i: replay.scratch_id(accounts, i), point_value)
         finally:
             new.dispose()
@@ -86,7 +88,7 @@ def simulate_apps(live_url: str, live_app, new_app, first: dt.date, last: dt.dat
         shutil.rmtree(workdir, ignore_errors=True)
     return {"app": app_name, "definition": new_app.source, "database": shown_url(live_url),
             "from": first.isoformat(), "to": last.isoformat(), "timezone": live_app.timezone,
-            "point_value": str(point_value),
+            "ledger": t.name if t is not None else None, "point_value": str(point_value),
             "events": {**replay.counts, "refused": replay.refused_count, "refused_events": replay.refused},
             "seconds": round(time.perf_counter() - started, 2), **report}
 
