@@ -150,6 +150,11 @@ class RecordCache:
         else:
             self._loaded.pop(table, None)
 
+    def reset(self) -> None:
+        """As new: nothing loaded, nothing queued (the context serves another evaluation)."""
+        self._loaded.clear()
+        self._wanted.clear()
+
     def _load(self, table: str, ids: list) -> None:
         form, conn = self._ctx.form, self._ctx.need_connection(f"reading {table}")
         sql, fields = form.sql[table], form.tables[table].fields

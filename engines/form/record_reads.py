@@ -20,7 +20,7 @@ def read_row(w, t, record_id, lock=False) -> dict:
     """The record's row as the database has it in this transaction; NotFound when there is none."""
     row = w.unit.row(t.name, record_id, lock)
     if row is None:
-        found = w.conn.execute(w.form.statements.select_row(t.name, lock), {RID: record_id}).mappings().first()
+        found = w.form.statements.run(w.conn, w.form.statements.select_row(t.name, lock), {RID: record_id}).first()
         if found is None:
             raise not_found(t, record_id)
         row = w.unit.keep(t.name, dict(found), lock)
@@ -32,7 +32,7 @@ def rows_for(w, table: str, ids) -> list[dict]:
     those not read yet."""
     missing = [i for i in ids if w.unit.row(table, i) is None]
     if len(missing) == 1:       # by `id = ?`: an expanding IN renders its SQL anew at every execution
-        found = w.conn.execute(w.form.statements.select_row(table), {RID: missing[0]}).mappings().first()
+        found = w.form.statements.run(w.conn, w.form.statements.select_row(table), {RID: missing[0]}).first()
         if found is not None:
             w.unit.keep(table, dict(found), False)
     elif missing:
@@ -86,7 +86,8 @@ def _rollup(w, t, f, record_id):
             src = w.form.sql[f.table]
             measure = sa.func.count() if func == "count" else _ROLLUP[func](src.c[f.settings["field"]])
             return sa.select(measure).where(src.c[f.compiled] == sa.bindparam(RID))
-        value = w.conn.execute(w.form.statements.custom(("rollup", t.name, f.name), build), {RID: record_id}).scalar()
+        stmt = w.form.statements.custom(("rollup", t.name, f.name), build)
+        value = w.form.statements.run(w.conn, stmt, {RID: record_id}).scalar()
         value = (value or 0) if func in ("count", "sum") else value
         w.unit.remember(t.name, key, value)
     return value
@@ -99,7 +100,8 @@ def _joined(w, t, f, record_id):
         def build():
             jt = w.form.sql.joins[(t.name, f.name)]
             return sa.select(jt.c.target_id).where(jt.c.source_id == sa.bindparam(RID)).order_by(jt.c.target_id)
-        ids = w.conn.execute(w.form.statements.custom(("joined", t.name, f.name), build), {RID: record_id}).scalars().all()
+        stmt = w.form.statements.custom(("joined", t.name, f.name), build)
+        ids = w.form.statements.run(w.conn, stmt, {RID: record_id}).scalars()
         w.unit.remember(t.name, key, ids)
     return ids
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from engines.form.direct import DirectExecutor, Rows
+
 RID = "_rid"          # the bound record id (a name no column has)
 
 
@@ -17,6 +19,13 @@ class Statements:
     def __init__(self, form):
         self.form = form
         self._built: dict = {}
+        self._direct = None
+
+    def run(self, conn, stmt, params: dict) -> Rows:
+        """Execute one of these statements (engines/form/direct.py: on SQLite, on the driver)."""
+        if self._direct is None:
+            self._direct = DirectExecutor(self.form.engine.dialect)
+        return self._direct.execute(conn, stmt, params)
 
     def _get(self, key, build):
         stmt = self._built.get(key)

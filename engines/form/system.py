@@ -31,7 +31,7 @@ def next_sequence(conn, statements, app: str, table: str, field: str, period: st
         return insert.on_conflict_do_update(index_elements=[seq.c.app, seq.c.tbl, seq.c.field, seq.c.period],
                                             set_={"value": seq.c.value + 1}).returning(seq.c.value)
     stmt = statements.custom(("next_sequence",), build)
-    return conn.execute(stmt, {"app": app, "tbl": table, "field": field, "period": period}).scalar_one()
+    return statements.run(conn, stmt, {"app": app, "tbl": table, "field": field, "period": period}).scalar_one()
 
 
 def reserve_ids(conn, table: sa.Table, n: int) -> list[int]:

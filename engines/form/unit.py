@@ -26,6 +26,8 @@ class UnitState:
         self.audited = True
         # (table, id) of the records a flow is moving in this unit: its lock lets their writes through
         self.flow_moving: set = set()
+        # the expression context of the rules this unit runs (engines/rules/running.py makes it)
+        self.evaluation = None
         # by table, so that dropping a table's rows or rollups never walks the others (a long import)
         self._rows: dict = {}          # table -> id -> [row dict, locked, decoded record or None]
         self._computed: dict = {}      # table -> (id, field) -> value
@@ -101,6 +103,12 @@ class UnitState:
         for table, rows in self._pending.items():
             del rows[mark.get(table, 0):]
         self.forget()
+
+    def adopt(self, other: "UnitState") -> None:
+        """Take over `other`'s buffered rows (a savepoint released into a longer transaction)."""
+        for table, rows in other._pending.items():
+            self._pending.setdefault(table, []).extend(rows)
+        other._pending = {}
 
     def flush(self, conn, statements) -> None:
         pending, self._pending = self._pending, {}

@@ -109,5 +109,5 @@ def _check_unique(w, t, clean, record_id, errors):
             stmt = sa.select(sql.c.id).where(sql.c[name] == sa.bindparam("value")).limit(1)
             return stmt.where(sql.c.id != sa.bindparam(RID)) if other else stmt
         stmt = w.form.statements.custom(("unique", t.name, name, record_id is not None), build)
-        if w.conn.execute(stmt, {"value": w._to_db(t, name, clean[name]), RID: record_id}).first():
+        if w.form.statements.run(w.conn, stmt, {"value": w._to_db(t, name, clean[name]), RID: record_id}).first():
             errors[name] = msg("is already used by another record", "已被其他记录使用")

@@ -28,8 +28,7 @@ class RunContext:
 
     def __init__(self, rule, writer, table, record, old=None, event=None):
         self.rule, self.writer, self.table, self.record = rule, writer, table, record
-        self.eval = EvalContext(form=writer.form, connection=writer.conn, rows=writer.rows,
-                                computed=writer.computed)
+        self.eval = _evaluation(writer)
         self.variables = {"user": SimpleNamespace(id=writer.actor, username=None)}
         if table is not None:
             self.variables["record"] = self.eval.view(table, record or {})
@@ -66,6 +65,19 @@ class RunContext:
         if own and isinstance(result, dict):
             self.record = result
             self.variables["record"] = self.eval.view(self.table, result)
+
+
+def _evaluation(writer) -> EvalContext:
+    """The unit of work's expression context, shared by the rules it runs (the tables' shapes and
+    the function table are worked out once, not per rule). What it loaded is dropped as each rule
+    starts, as a new context would have nothing: earlier rules may have written it."""
+    ev = writer.unit.evaluation
+    if ev is None or ev.connection is not writer.conn:
+        ev = writer.unit.evaluation = EvalContext(form=writer.form, connection=writer.conn, rows=writer.rows,
+                                                  computed=writer.computed)
+    else:
+        ev.cache.reset()
+    return ev
 
 
 def run(rule, rc: RunContext, log_table, source: str):

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from engines.common import clock
 from engines.form.errors import RecordError
 from engines.form.ledger.definition import balance_fields
+from engines.form.unit import UnitState
 from engines.rules import event_journal, event_keys
 from engines.rules.running import RunContext, run
 from runtime.simulate.history import stream
@@ -35,6 +36,7 @@ class Replay:
         self.refused: list[dict] = []
         self.refused_count = 0
         self.conn = None                             # the batch's connection, while `run` goes
+        self.batch = UnitState()                     # the batch's run-log rows, inserted at its commit
 
     def run(self, engine, events_table, progress=None) -> None:
         """Replay the events of `events_table` (runtime/simulate/history.py) in their order;
@@ -42,13 +44,13 @@ class Replay:
         with clock.stepped() as step, engine.execution_options(tessera_write=True).connect() as conn:
             total = conn.execute(sa.select(sa.func.count()).select_from(events_table)).scalar_one()
             self.conn, pending, seen = conn, 0, 0   # the batch transaction begins with its first statement
-            conn.commit()
+            self._commit()
             if progress is not None:
                 progress(0, total)
             for ev in stream(conn, events_table):
                 step(ev["at"])
                 if ev["kind"] == "firing" or pending >= BATCH:
-                    conn.commit()               # a firing's job opens its own units of work
+                    self._commit()              # a firing's job opens its own units of work
                     if progress is not None and pending >= BATCH:
                         progress(seen, total)
                     pending = 0
@@ -60,7 +62,7 @@ class Replay:
                     self._refuse(ev, exc.message.en)
                     continue
                 self.counts[ev["kind"] if done else "skipped"] += 1
-            conn.commit()
+            self._commit()
             if progress is not None:
                 progress(seen, total)
 
@@ -103,7 +105,7 @@ class Replay:
         if rule is None or not rule.enabled:
             return False
         payload = json.loads(ev["data"])
-        with self.records.savepoint_of(self.conn, ev["actor"], "api", audited=False) as w:
+        with self.records.savepoint_of(self.conn, ev["actor"], "api", audited=False, batch=self.batch) as w:
             if not event_keys.claim(w.conn, self.platform.event_keys, self.form.name, ev["name"], ev["action"]):
                 return False
             event_journal.record(w.conn, self.platform.event_journal, self.form.name, ev["name"], ev["action"],
@@ -122,7 +124,12 @@ class Replay:
     # -- helpers -----------------------------------------------------------------------------
     def _unit(self, ev):
         # no audit entries: the report never reads the scratch copy's audit log
-        return self.records.savepoint_of(self.conn, ev["actor"], ev["source"], audited=False)
+        return self.records.savepoint_of(self.conn, ev["actor"], ev["source"], audited=False, batch=self.batch)
+
+    def _commit(self) -> None:
+        """The batch's buffered rows (rules' run log) in one insert per table, then the commit."""
+        self.batch.flush(self.conn, self.form.statements)
+        self.conn.commit()
 
     def _values(self, t, changes: dict) -> dict:
         """What the person wrote: the after-values of the fields one can write (not computed ones,

@@ -223,7 +223,8 @@ def _ledger(writer, table):
 
 
 def _by_key(writer, table, key):
-    found = writer.conn.execute(writer.form.statements.by_column(table, "ledger_key"), {"value": key}).scalar()
+    statements = writer.form.statements
+    found = statements.run(writer.conn, statements.by_column(table, "ledger_key"), {"value": key}).scalar()
     return None if found is None else writer.get(table, found)
 
 
@@ -257,8 +258,8 @@ def _move_balance(writer, led, account_id, amount):
         return stmt.where(bal >= -amt) if guard else stmt
     stmt = writer.form.statements.custom(("move", led.account_table, led.balance, guard), build)
     now = clock.utcnow_naive()
-    row = writer.conn.execute(stmt, {"amount": amount, "now": now, "actor": writer.actor,
-                                     RID: account_id}).mappings().first()
+    row = writer.form.statements.run(writer.conn, stmt, {"amount": amount, "now": now, "actor": writer.actor,
+                                                        RID: account_id}).first()
     if row is None:
         have = _balance(writer, led, account_id)
         raise _insufficient(writer, led, have, -amount)

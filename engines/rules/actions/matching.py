@@ -31,5 +31,5 @@ def matching_ids(rc, table: str, where: dict, limit: int, lock: bool = False) ->
     def build():
         stmt = sa.select(sql.c.id).where(*where_clauses(sql, shape)).order_by(sql.c.id).limit(limit)
         return stmt.with_for_update(key_share=True) if lock else stmt
-    return list(rc.writer.conn.execute(form.statements.custom(("matching", table, shape, limit, lock), build),
-                                       params).scalars())
+    stmt = form.statements.custom(("matching", table, shape, limit, lock), build)
+    return form.statements.run(rc.writer.conn, stmt, params).scalars()

@@ -1,0 +1,117 @@
+"""The write path's fixed statements run straight on the SQLite driver's cursor.
+
+SQLAlchemy Core spends 20-40 µs around each execution (the execution context, event dispatch,
+parameter dicts, the result objects), more than SQLite spends running a primary-key read or write,
+and a rule-driven write makes a dozen of them. Here a statement is compiled once per set of
+parameter names, with the bind and result processors of the dialect's own types (those SQLAlchemy
+applies: SQLite's DATETIME as text, say), and run on the driver's connection inside the
+connection's open transaction. Anything else goes through SQLAlchemy as before: PostgreSQL (a
+server round trip dwarfs the overhead), a connection outside a transaction (the driver would run it
+in autocommit), and a statement whose compiled form needs SQLAlchemy's own work at execution
+(Python-side column defaults, expanding or post-compile parameters).
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+_FALLBACK = object()      # a plan that is not direct: SQLAlchemy runs the statement
+
+
+class Rows:
+    """The rows of one execution as dicts, with the part of SQLAlchemy's result API the write path uses."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: list[dict]):
+        self.rows = rows
+
+    def first(self):
+        return self.rows[0] if self.rows else None
+
+    def one(self) -> dict:
+        if len(self.rows) != 1:
+            raise sa.exc.NoResultFound("no row was found") if not self.rows else \
+                sa.exc.MultipleResultsFound("more than one row was found")
+        return self.rows[0]
+
+    def scalar(self):
+        return next(iter(self.rows[0].values())) if self.rows else None
+
+    def scalar_one(self):
+        return next(iter(self.one().values()))
+
+    def scalars(self) -> list:
+        """The first column of every row."""
+        return [next(iter(r.values())) for r in self.rows]
+
+    def all(self) -> list[dict]:
+        return self.rows
+
+    @classmethod
+    def of(cls, result) -> "Rows":
+        """SQLAlchemy's result, read the same way."""
+        return cls([dict(m) for m in result.mappings()] if result.returns_rows else [])
+
+
+class _Plan:
+    def __init__(self, compiled, stmt, dialect):
+        self.sql = compiled.string
+        binds = compiled.binds
+        self.order = list(compiled.positiontup)
+        self.processors = [binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in self.order]
+        self.defaults = {name: bp.effective_value for name, bp in binds.items() if not bp.required}
+        columns = list(stmt.exported_columns)      # a DML statement without RETURNING has none
+        self.results = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
+        self.keys = None          # the result's column names, from the first execution's cursor
+
+    def run(self, raw, params: dict, dbapi_error) -> Rows:
+        values = []
+        for name, proc in zip(self.order, self.processors):
+            v = params[name] if name in params else self.defaults[name]
+            values.append(v if proc is None else proc(v))
+        try:
+            cursor = raw.execute(self.sql, values)
+            fetched = cursor.fetchall() if cursor.description is not None else ()
+        except dbapi_error as exc:
+            raise sa.exc.DBAPIError.instance(self.sql, values, exc, dbapi_error) from exc
+        if not fetched:
+            return Rows([])
+        if self.keys is None:
+            self.keys = [d[0] for d in cursor.description]
+            if len(self.keys) != len(self.results):
+                raise AssertionError(f"{self.sql}: {len(self.keys)} columns, {len(self.results)} expected")
+        procs, keys = self.results, self.keys
+        return Rows([{k: (v if p is None or v is None else p(v)) for k, p, v in zip(keys, procs, row)}
+                     for row in fetched])
+
+
+class DirectExecutor:
+    """Held by Statements (one per app): the plans of its statements, by statement and parameter names."""
+
+    def __init__(self, dialect):
+        self.dialect = dialect
+        self.enabled = dialect.name == "sqlite"
+        self.dbapi_error = dialect.loaded_dbapi.Error if self.enabled else None
+        self._plans: dict = {}
+
+    def execute(self, conn, stmt, params: dict) -> Rows:
+        if not self.enabled or not conn.in_transaction():
+            return Rows.of(conn.execute(stmt, params))
+        key = (id(stmt), tuple(params))
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._plan(stmt, params)
+        if plan is _FALLBACK:
+            return Rows.of(conn.execute(stmt, params))
+        return plan.run(conn.connection.driver_connection, params, self.dbapi_error)
+
+    def _plan(self, stmt, params):
+        keys = [k for k in params if isinstance(stmt, (sa.Insert, sa.Update))] or None
+        compiled = stmt.compile(dialect=self.dialect, column_keys=keys)
+        if (compiled.insert_prefetch or compiled.update_prefetch or compiled.literal_execute_params
+                or compiled.post_compile_params or "POSTCOMPILE" in compiled.string):
+            return _FALLBACK
+        required = {name for name, bp in compiled.binds.items() if bp.required}
+        if not required <= set(params) or compiled.positiontup is None:
+            return _FALLBACK                 # SQLAlchemy says what is missing
+        return _Plan(compiled, stmt, self.dialect)
