@@ -35,14 +35,14 @@ class Rows:
         return self.rows[0]
 
     def scalar(self):
-        return next(iter(self.rows[0].values())) if self.rows else None
+        return _first_column(self.rows[0]) if self.rows else None
 
     def scalar_one(self):
-        return next(iter(self.one().values()))
+        return _first_column(self.one())
 
     def scalars(self) -> list:
         """The first column of every row."""
-        return [next(iter(r.values())) for r in self.rows]
+        return [_first_column(r) for r in self.rows]
 
     def all(self) -> list[dict]:
         return self.rows
@@ -51,6 +51,10 @@ class Rows:
     def of(cls, result) -> "Rows":
         """SQLAlchemy's result, read the same way."""
         return cls([dict(m) for m in result.mappings()] if result.returns_rows else [])
+
+
+def _first_column(row: dict):
+    return next(iter(row.values()))
 
 
 class _Plan:
@@ -97,7 +101,9 @@ class DirectExecutor:
     def execute(self, conn, stmt, params: dict) -> Rows:
         if not self.enabled or not conn.in_transaction():
             return Rows.of(conn.execute(stmt, params))
-        key = (id(stmt), tuple(params))
+        # the statement itself, not its id(): a plan must never outlive its statement and serve
+        # another one that took its address
+        key = (stmt, tuple(params))
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plans[key] = self._plan(stmt, params)
