@@ -1,94 +1,24 @@
 """Rewinding the scratch copy to an earlier moment: every audited write of the app made at or after
-it is undone, newest first, from the before-values the audit log keeps (a create is deleted, an
-update set back, a delete inserted again). Ledger entries are creates like any other; the lots a
-debit consumed get their remaining part back. The platform's own rows of the app after that moment
+it is undone from the before-values the audit log keeps (a create or an import is deleted, an
+update set back, a delete inserted again), by its net effect on each record (runtime/simulate/net_undo.py).
+Ledger entries are creates like any other; the lots a debit consumed get their remaining part back. The platform's own rows of the app after that moment
 (audit, run log, outbox, event keys and journal, scheduler firings, flows started) go too, so that what a replay
 adds is all that is left after it."""
 from __future__ import annotations
 
-import json
-
 import sqlalchemy as sa
 
 from runtime.simulate.history import fire_time
+from runtime.simulate.net_undo import undo_after
 
-BATCH = 5000
 
-
-def rewind(platform, inst, conn, cutoff) -> int:
-    """Undo on `conn` (the scratch copy) the app's writes at or after `cutoff` (naive UTC); how many."""
-    audit, app = platform.audit.table, inst.form.name
-    undone, last = 0, None
-    while True:
-        stmt = sa.select(audit).where(audit.c.app == app, audit.c.at >= cutoff)
-        if last is not None:
-            stmt = stmt.where(audit.c.id < last)
-        rows = conn.execute(stmt.order_by(audit.c.id.desc()).limit(BATCH)).mappings().all()
-        if not rows:
-            break
-        for row in rows:
-            _undo(inst.form, conn, row)
-        undone += len(rows)
-        last = rows[-1]["id"]
-    _forget_after(platform, conn, app, cutoff)
+def rewind(platform, inst, conn, cutoff, keep_imports: bool = False) -> int:
+    """Undo on `conn` (the scratch copy) the app's writes at or after `cutoff` (naive UTC); how many.
+    `keep_imports`: the records imported since are kept aside for the replay (runtime/simulate/imported.py)."""
+    undone = undo_after(inst.form, conn, platform.audit.table, cutoff, keep_imports)
+    _forget_after(platform, conn, inst.form.name, cutoff)
     _renumber(inst.form, conn)
     return undone
-
-
-def _undo(form, conn, entry) -> None:
-    t = form.tables.get(entry["tbl"])
-    if t is None:           # a table the definition no longer has: nothing of it to set back
-        return
-    sql, rid = form.sql[t.name], entry["record_id"]
-    changes = json.loads(entry["changes"])
-    if entry["action"] == "create":
-        if t.ledger is not None:
-            _give_back_lots(form, conn, t.name, rid)
-        for (table, _field), jt in form.sql.joins.items():
-            if table == t.name:
-                conn.execute(jt.delete().where(jt.c.source_id == rid))
-        conn.execute(sql.delete().where(sql.c.id == rid))
-        return
-    columns, joins = _values(form, t, {k: v[0] for k, v in changes.items()})
-    if entry["action"] == "update":
-        if columns:
-            conn.execute(sql.update().where(sql.c.id == rid).values(columns))
-    else:           # delete: the record as it was, its system stamps from the entry
-        conn.execute(sql.insert().values(id=rid, created_at=entry["at"], updated_at=entry["at"], **columns))
-    for name, ids in joins.items():
-        jt = form.sql.joins[(t.name, name)]
-        conn.execute(jt.delete().where(jt.c.source_id == rid))
-        if ids:
-            conn.execute(jt.insert(), [{"source_id": rid, "target_id": i} for i in ids])
-
-
-def _values(form, t, plain: dict) -> tuple[dict, dict]:
-    """Column values and multi_link ids from the audit's JSON values (computed fields left out)."""
-    columns, joins = {}, {}
-    for name, value in plain.items():
-        f = t.fields.get(name)
-        if f is None:
-            continue
-        ftype = form.ftype(f)
-        if ftype.join_table:
-            joins[name] = list(value or [])
-        elif ftype.stored and ftype.computed:      # an auto number or formula: kept as it was shown
-            columns[name] = value
-        elif ftype.stored:
-            coerced = None if value is None else ftype.coerce(f, value)
-            columns[name] = None if coerced is None else ftype.to_db(f, coerced)
-    return columns, joins
-
-
-def _give_back_lots(form, conn, table, entry_id) -> None:
-    """A debit being undone returns what it took from each lot."""
-    sql, lots = form.sql[table], form.sql.lots[table]
-    taken = conn.execute(sa.select(lots.c.lot_id, lots.c.amount)
-                         .where(lots.c.entry_id == entry_id, lots.c.lot_id != entry_id)).all()
-    for lot_id, amount in taken:
-        conn.execute(sa.update(sql).where(sql.c.id == lot_id)
-                     .values(ledger_remaining=sa.func.coalesce(sql.c.ledger_remaining, 0) + amount))
-    conn.execute(lots.delete().where(sa.or_(lots.c.entry_id == entry_id, lots.c.lot_id == entry_id)))
 
 
 def _forget_after(platform, conn, app, cutoff) -> None:

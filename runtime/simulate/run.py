@@ -105,7 +105,7 @@ def _as_it_was(platform, app, start, end, ledger, tier_field):
                 rewind(platform, inst, conn, end)
                 actual = measure(platform, inst.form, conn, start, end, ledger, tier_field)
                 events = collect(platform, conn, app.name, start, end)
-                rewind(platform, inst, conn, start)
+                rewind(platform, inst, conn, start, keep_imports=True)
         return actual, events
     finally:
         platform.dispose()

@@ -20,6 +20,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from engines.common import clock
 from engines.common.labels import msg
 from engines.form.errors import RecordError
 from engines.form.events import RecordsCreated
@@ -79,7 +80,7 @@ class BulkInserter:
         return counts, errors
 
     def _insert(self, w, chunk, good, job_id):
-        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        now = clock.utcnow_naive()       # the engine's clock, as Writer.create's stamps
         joins, fields = self.joins, self.t.fields
         shared = {"created_at": now, "updated_at": now, "created_by": w.actor, "updated_by": w.actor}
         good, direct, posted = self._simple_openings(chunk, good)
