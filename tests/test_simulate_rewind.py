@@ -159,11 +159,11 @@ def test_the_demo_year_rewinds_as_entry_by_entry(tmp_path):
         assert left > 100 and undone > 100, (days, left, undone)
 
 
-def test_an_import_in_the_period_is_replayed_as_it_was_imported(tmp_path):
+def test_an_import_in_the_period_is_replayed_as_it_was_imported(db_url, tmp_path):
     """Members imported in July with rules off (the bulk path), one of them orders in August: the
     unchanged definition replays to what happened, the import put back, nothing refused."""
     loyalty = str(ROOT / "apps/loyalty.yaml")
-    url = f"sqlite:///{tmp_path}/live.db"
+    url = db_url
     platform = Platform.from_files([loyalty], url, str(tmp_path))
     inst = platform.apps["loyalty"]
     csv = write_csv(tmp_path / "m.csv", [["姓名", "手机号"], ["李雷", "13800138002"], ["韩梅", "13800138003"]])
