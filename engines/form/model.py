@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -43,7 +44,15 @@ class Field:
     demo: tuple = ()                  # values `--demo` picks from (written, and checked, like any input)
 
     def option(self, key) -> Option | None:
-        return next((o for o in self.options if o.key == key), None)
+        try:
+            return self._options_by_key.get(key)
+        except TypeError:           # an unhashable value (a list typed into a select) is no option
+            return None
+
+    @cached_property
+    def _options_by_key(self) -> dict:
+        # every select value written is checked against its options: a dict, not a scan
+        return {o.key: o for o in self.options}
 
 
 @dataclass(frozen=True)

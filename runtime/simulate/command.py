@@ -21,9 +21,12 @@ def _date(_ctx, param, value):
 
 def _money(_ctx, param, value):
     try:
-        return Decimal(value)
+        amount = Decimal(value)
     except InvalidOperation:
-        raise click.BadParameter(f"'{value}' is not a number such as 0.01", param=param) from None
+        amount = None
+    if amount is None or not amount.is_finite() or amount < 0:
+        raise click.BadParameter(f"'{value}' is not an amount of money such as 0.01 (zero or more)", param=param)
+    return amount
 
 
 @click.command()

@@ -3,7 +3,7 @@ the scratch file (streamed back in order by the replay, so a million events neve
 
 - writes: audit entries whose source is a person or a program (page, api, import...), not a rule's
   cascade nor a scheduled job's (those are what the replay recomputes);
-- button presses: the run log's `action` runs, whatever their outcome then;
+- button presses: the run log's `action` runs, whatever their outcome then (noted with them);
 - external events: the event journal (engines/rules/event_journal.py): payloads exist only from
   when the journal exists;
 - scheduled firings of the app's jobs (its scheduled rules, its ledgers' expiry and release).
@@ -27,7 +27,7 @@ def events_table(metadata: sa.MetaData) -> sa.Table:
         sa.Column("ref", sa.BigInteger(), nullable=False),    # id of the row it came from
         sa.Column("tbl", sa.String(63)),
         sa.Column("record_id", sa.BigInteger()),
-        sa.Column("action", sa.String(10)),                   # write: create | update | delete
+        sa.Column("action", sa.String(10)),                   # write: create | update | delete | import; press: its live outcome
         sa.Column("actor", sa.BigInteger()),
         sa.Column("source", sa.String(20)),
         sa.Column("name", sa.String(200)),                    # rule, event or job
@@ -48,7 +48,7 @@ def collect(platform, conn, app: str, start, end) -> sa.Table:
                   audit.c.record_id, audit.c.action, audit.c.actor, audit.c.source, null.label("name"),
                   audit.c.changes.label("data"))
         .where(audit.c.app == app, audit.c.at >= start, audit.c.at < end, audit.c.source.notin_(DERIVED_SOURCES)),
-        sa.select(runs.c.at, sa.literal("press"), runs.c.id, runs.c.tbl, runs.c.record_id, null, runs.c.actor,
+        sa.select(runs.c.at, sa.literal("press"), runs.c.id, runs.c.tbl, runs.c.record_id, runs.c.outcome, runs.c.actor,
                   runs.c.source, runs.c.rule, null)
         .where(runs.c.app == app, runs.c.at >= start, runs.c.at < end, runs.c.trigger == "action"),
         sa.select(journal.c.at, sa.literal("event"), journal.c.id, null, null, journal.c.key, journal.c.actor,

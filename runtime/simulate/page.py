@@ -42,11 +42,14 @@ TEXT = MappingProxyType({
     "failed": msg("Rules that would have failed", "会失败的规则"), "rule": msg("Rule", "规则"),
     "error": msg("Error", "错误"), "count": msg("Times", "次数"),
     "refused": msg("Events the new rules refuse", "新规则会拒绝的事件"),
+    "as_live": msg("{n} button press(es) refused live were refused again (not counted above).",
+                   "另有 {n} 次在线上被拒绝的按钮操作，重放时同样被拒绝（未计入上面）。"),
     "events": msg("Events replayed", "重放的事件"), "none": msg("None.", "无。"),
     "no_file": msg("Choose a definition file (.yaml) first.", "请先选择定义文件（.yaml）。"),
     "too_big": msg("The file is larger than 5 MB.", "文件超过 5 MB。"),
     "bad_date": msg("Give both dates, as 2026-07-01.", "请填写两个日期，格式如 2026-07-01。"),
-    "bad_value": msg("The value of a point must be a number such as 0.01.", "每积分价值须为数字，例如 0.01。"),
+    "bad_value": msg("The value of a point must be an amount such as 0.01 (zero or more).",
+                      "每积分价值须为不小于零的金额，例如 0.01。"),
     "channel": msg("Channel", "渠道"), "recipient": msg("Recipient", "接收人"), "subject": msg("Subject", "主题"),
     "at": msg("At (UTC)", "时间（UTC）"),
     "bad_order": msg("The last day comes before the first.", "结束日期早于开始日期。"),
@@ -80,6 +83,8 @@ def simulate_blueprint() -> Blueprint:
         try:
             value = Decimal(fields["point_value"] or "0.01")
         except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite() or value < 0:
             problems["point_value"] = TEXT["bad_value"].get(lang)
         sent = request.files.get("definition")
         data = sent.read(MAX_DEFINITION + 1) if sent is not None and sent.filename else b""

@@ -32,8 +32,10 @@ class Replay:
         self.form, self.records = inst.form, inst.records
         self.rules = inst.form.extensions["rules"]
         self.balances = {(table, field) for table, field in balance_fields(self.form.tables)}
+        # the history names the live definition's tables and fields: those the new one renamed, by their new names
+        self.renamed = {t.renamed_from: t.name for t in self.form.tables.values() if t.renamed_from}
         self.ids: dict[str, dict[int, int]] = {}     # table -> live id -> scratch id, where they differ
-        self.counts = {"write": 0, "press": 0, "event": 0, "firing": 0, "skipped": 0}
+        self.counts = {"write": 0, "press": 0, "event": 0, "firing": 0, "skipped": 0, "refused_as_live": 0}
         self.refused: list[dict] = []
         self.refused_count = 0
         self.conn = None                             # the batch's connection, while `run` goes
@@ -60,7 +62,10 @@ class Replay:
                 try:
                     done = getattr(self, f"_{ev['kind']}")(ev)
                 except RecordError as exc:
-                    self._refuse(ev, exc.message.en)
+                    if ev["kind"] == "press" and ev["action"] in ("refused", "failed"):
+                        self.counts["refused_as_live"] += 1      # a second check-in the same day, again
+                    else:
+                        self._refuse(ev, exc.message.en)
                     continue
                 self.counts[ev["kind"] if done else "skipped"] += 1
             self._commit()
@@ -72,12 +77,12 @@ class Replay:
 
     # -- the kinds of event ------------------------------------------------------------------
     def _write(self, ev) -> bool:
-        table, action = ev["tbl"], ev["action"]
+        table, action = self.renamed.get(ev["tbl"], ev["tbl"]), ev["action"]
         t = self.form.tables.get(table)
         if t is None:
             return False                                   # a table the new definition does not have
         if action == "import":      # the bulk path's chunk, rules off: its records as imported
-            restore(self.form, self.conn, table, ev["ref"])
+            restore(self.form, self.conn, table, ev["tbl"], ev["ref"])
             return True
         values = self._values(t, json.loads(ev["data"]))
         if action == "create":
@@ -139,7 +144,9 @@ class Replay:
         """What the person wrote: the after-values of the fields one can write (not computed ones,
         not a ledger's balance), links pointed at the scratch copy's records."""
         values = {}
+        renamed = {f.renamed_from: f.name for f in t.fields.values() if f.renamed_from}
         for name, (_before, after) in changes.items():
+            name = renamed.get(name, name)
             f = t.fields.get(name)
             if f is None or (t.name, name) in self.balances:
                 continue
@@ -157,7 +164,8 @@ class Replay:
         self.refused_count += 1
         if len(self.refused) < MAX_NOTED:
             self.refused.append({"at": _iso(ev["at"]), "kind": ev["kind"], "table": ev["tbl"],
-                                 "record_id": ev["record_id"], "action": ev["action"] or ev["name"],
+                                 "record_id": ev["record_id"],
+                                 "action": ev["name"] if ev["kind"] == "press" else ev["action"] or ev["name"],
                                  "error": error})
 
 

@@ -6,6 +6,8 @@ Ledger entries are creates like any other; the lots a debit consumed get their r
 adds is all that is left after it."""
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 
 from runtime.simulate.history import fire_time
@@ -17,7 +19,7 @@ def rewind(platform, inst, conn, cutoff, keep_imports: bool = False) -> int:
     `keep_imports`: the records imported since are kept aside for the replay (runtime/simulate/imported.py)."""
     undone = undo_after(inst.form, conn, platform.audit.table, cutoff, keep_imports)
     _forget_after(platform, conn, inst.form.name, cutoff)
-    _renumber(inst.form, conn)
+    _renumber(inst.form, conn, platform.audit.table)
     return undone
 
 
@@ -50,12 +52,24 @@ def _app_jobs(runs, app):
     return sa.or_(runs.c.job_id.like(f"%.{app}.%"), runs.c.job_id.like(f"%.{app}"))
 
 
-def _renumber(form, conn) -> None:
-    """SQLite's AUTOINCREMENT counters back to the rows that are left: a replay of the same events
-    numbers its records as they were numbered live."""
+def _renumber(form, conn, audit) -> None:
+    """SQLite's AUTOINCREMENT counters back to where they stood at the cutoff: past the rows that are
+    left and past every id the audit log (what is left of it: the writes before the cutoff) says was
+    used, a record deleted before it included. A replay of the same events then numbers its records
+    as they were numbered live, and never gives a new record a deleted one's id (whose ledger key,
+    `top-up-<id>`, would be taken)."""
     if conn.dialect.name != "sqlite" or not conn.exec_driver_sql(
             "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").first():
         return
     for sql in [form.sql[name] for name in form.tables] + list(form.sql.lots.values()):
-        conn.exec_driver_sql(f'UPDATE sqlite_sequence SET seq = (SELECT coalesce(max(id), 0) FROM "{sql.name}") '
-                             "WHERE name = ?", (sql.name,))
+        used = conn.execute(sa.select(sa.func.max(sql.c.id))).scalar() or 0
+        mine = sa.and_(audit.c.app == form.name, audit.c.tbl == _table_name(form, sql))
+        used = max(used, conn.execute(sa.select(sa.func.max(audit.c.record_id)).where(mine)).scalar() or 0)
+        for (changes,) in conn.execute(sa.select(audit.c.changes).where(mine, audit.c.action == "import")):
+            used = max([used] + [last for _first, last in json.loads(changes).get("records", [])])
+        conn.exec_driver_sql("UPDATE sqlite_sequence SET seq = ? WHERE name = ?", (used, sql.name))
+
+
+def _table_name(form, sql) -> str | None:
+    """The definition's name of `sql` (None for a lots table: never audited)."""
+    return next((name for name in form.tables if form.sql[name] is sql), None)

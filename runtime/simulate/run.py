@@ -52,7 +52,16 @@ def simulate_apps(live_url: str, live_app, new_app, first: dt.date, last: dt.dat
     if last < first:
         raise SimulationError(f"--to ({last}) is before --from ({first})")
     zone = ZoneInfo(live_app.timezone)
-    start, end = _utc_midnight(first, zone), _utc_midnight(last + dt.timedelta(days=1), zone)
+    try:
+        start, end = _utc_midnight(first, zone), _utc_midnight(last + dt.timedelta(days=1), zone)
+    except OverflowError:
+        raise SimulationError(f"the period {first} to {last} reaches past the dates a clock can hold "
+                              "(the years 1 to 9999): give days of the recorded history") from None
+    for app in (live_app, new_app):
+        if ledger is not None and ledger_of(app, ledger) is None:
+            names = ", ".join(t.name for t in app.tables.values() if t.ledger is not None) or "none"
+            raise SimulationError(f"--ledger {ledger}: no ledger of that name in app '{app_name}' "
+                                  f"(its ledgers: {names})")
     workdir = tempfile.mkdtemp(prefix="tessera-simulate-")
     scratch_url = f"sqlite:///{os.path.join(workdir, 'scratch.db')}"
     try:
@@ -64,7 +73,8 @@ def simulate_apps(live_url: str, live_app, new_app, first: dt.date, last: dt.dat
             raise SimulationError(f"cannot read the live database {shown_url(live_url)}: {exc.orig}") from None
         finally:
             live.dispose()
-        actual, events = _as_it_was(Platform(scratch_url, media_dir), live_app, start, end, ledger, tier_field)
+        live_tier, new_tier = _tier_fields(live_app, new_app, ledger, tier_field)
+        actual, events = _as_it_was(Platform(scratch_url, media_dir), live_app, start, end, ledger, live_tier)
         new = Platform(scratch_url, media_dir)
         _fast(new.engine)
         try:
@@ -76,7 +86,7 @@ def simulate_apps(live_url: str, live_app, new_app, first: dt.date, last: dt.dat
             replay = Replay(new, inst, collect_jobs(new))
             replay.run(new.engine, events, progress)
             with new.engine.connect() as conn:
-                simulated = measure(new, inst.form, conn, start, end, ledger, tier_field)
+                simulated = measure(new, inst.form, conn, start, end, ledger, new_tier)
             t = ledger_of(inst.form, ledger)
             accounts = t.ledger.account_table if t is not None else None
             if t is not None and t.fields[t.ledger.amount].type in ("money", "decimal"):
@@ -109,6 +119,21 @@ def _as_it_was(platform, app, start, end, ledger, tier_field):
         return actual, events
     finally:
         platform.dispose()
+
+
+def _tier_fields(live_app, new_app, ledger, tier_field):
+    """The tier field on each side: the new definition may have renamed it (`renamed_from`), and
+    --tier-field may name it by either name."""
+    live_t, new_t = ledger_of(live_app, ledger), ledger_of(new_app, ledger)
+    if tier_field is None or live_t is None or new_t is None:
+        return tier_field, tier_field
+    live_fields = live_app.tables[live_t.ledger.account_table].fields
+    new_fields = new_app.tables[new_t.ledger.account_table].fields if new_t.ledger.account_table in new_app.tables \
+        else {}
+    if tier_field in live_fields:
+        return tier_field, next((f.name for f in new_fields.values() if f.renamed_from == tier_field), tier_field)
+    new = new_fields.get(tier_field)
+    return (new.renamed_from if new is not None and new.renamed_from else tier_field), tier_field
 
 
 def _fast(engine) -> None:
