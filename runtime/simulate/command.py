@@ -4,12 +4,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from decimal import Decimal, InvalidOperation
 
 import click
 
 from builder import BuildFailed
 from runtime.appfiles import default_apps
+from runtime.simulate.report import point_value
 
 
 def _date(_ctx, param, value):
@@ -20,11 +20,8 @@ def _date(_ctx, param, value):
 
 
 def _money(_ctx, param, value):
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite() or amount < 0:
+    amount = point_value(value)
+    if amount is None:
         raise click.BadParameter(f"'{value}' is not an amount of money such as 0.01 (zero or more)", param=param)
     return amount
 

@@ -63,8 +63,9 @@ def _keep_and_remove(form, conn, kept) -> None:
             last = rows[-1].seq
 
 
-def _spread(form, conn, audit, cutoff) -> sa.Table:
-    """The entries to undo, in a table of the scratch file ordered by record then entry."""
+def _spread(form, conn, audit, cutoff) -> tuple[sa.Table, sa.Table]:
+    """The entries to undo, in a table of the scratch file ordered by record then entry; and the
+    (empty) table where the imported records to keep wait."""
     md = sa.MetaData()
     raw = sa.Table("sim_undo_raw", md, *_columns())
     entries = sa.Table("sim_undo", md, sa.Column("seq", sa.Integer(), primary_key=True), *_columns())

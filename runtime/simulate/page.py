@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
@@ -18,6 +17,7 @@ from engines.common.labels import msg
 from engines.form.web import current_actor, current_lang
 from runtime.admin_links import admins_only
 from runtime.simulate.errors import SimulationError
+from runtime.simulate.report import point_value
 from runtime.simulate.runs import SimulationRuns
 from runtime.simulate.run import simulate_apps
 
@@ -80,11 +80,8 @@ def simulate_blueprint() -> Blueprint:
             first, last = dt.date.fromisoformat(fields["from"]), dt.date.fromisoformat(fields["to"])
         except ValueError:
             problems["from"] = TEXT["bad_date"].get(lang)
-        try:
-            value = Decimal(fields["point_value"] or "0.01")
-        except InvalidOperation:
-            value = None
-        if value is None or not value.is_finite() or value < 0:
+        value = point_value(fields["point_value"] or "0.01")
+        if value is None:
             problems["point_value"] = TEXT["bad_value"].get(lang)
         sent = request.files.get("definition")
         data = sent.read(MAX_DEFINITION + 1) if sent is not None and sent.filename else b""

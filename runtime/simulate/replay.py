@@ -34,6 +34,8 @@ class Replay:
         self.balances = {(table, field) for table, field in balance_fields(self.form.tables)}
         # the history names the live definition's tables and fields: those the new one renamed, by their new names
         self.renamed = {t.renamed_from: t.name for t in self.form.tables.values() if t.renamed_from}
+        self.renamed_fields = {t.name: {f.renamed_from: f.name for f in t.fields.values() if f.renamed_from}
+                               for t in self.form.tables.values()}
         self.ids: dict[str, dict[int, int]] = {}     # table -> live id -> scratch id, where they differ
         self.counts = {"write": 0, "press": 0, "event": 0, "firing": 0, "skipped": 0, "refused_as_live": 0}
         self.refused: list[dict] = []
@@ -144,7 +146,7 @@ class Replay:
         """What the person wrote: the after-values of the fields one can write (not computed ones,
         not a ledger's balance), links pointed at the scratch copy's records."""
         values = {}
-        renamed = {f.renamed_from: f.name for f in t.fields.values() if f.renamed_from}
+        renamed = self.renamed_fields[t.name]
         for name, (_before, after) in changes.items():
             name = renamed.get(name, name)
             f = t.fields.get(name)

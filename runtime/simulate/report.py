@@ -2,11 +2,21 @@
 decimal string)."""
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from runtime.simulate.measure import MAX_LISTED
 
 LARGEST = 20
+
+
+def point_value(text: str) -> Decimal | None:
+    """The cash value of one point as given (`--point-value`, the page's field): an amount of zero or
+    more, or None."""
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() and amount >= 0 else None
 
 
 def compare(actual, simulated, scratch_id, point_value: Decimal) -> dict:

@@ -61,15 +61,12 @@ def _renumber(form, conn, audit) -> None:
     if conn.dialect.name != "sqlite" or not conn.exec_driver_sql(
             "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").first():
         return
-    for sql in [form.sql[name] for name in form.tables] + list(form.sql.lots.values()):
+    # a lots table is never audited: its rows left are all it used
+    for name, sql in [(n, form.sql[n]) for n in form.tables] + [(None, lots) for lots in form.sql.lots.values()]:
         used = conn.execute(sa.select(sa.func.max(sql.c.id))).scalar() or 0
-        mine = sa.and_(audit.c.app == form.name, audit.c.tbl == _table_name(form, sql))
-        used = max(used, conn.execute(sa.select(sa.func.max(audit.c.record_id)).where(mine)).scalar() or 0)
-        for (changes,) in conn.execute(sa.select(audit.c.changes).where(mine, audit.c.action == "import")):
-            used = max([used] + [last for _first, last in json.loads(changes).get("records", [])])
+        if name is not None:
+            mine = sa.and_(audit.c.app == form.name, audit.c.tbl == name)
+            used = max(used, conn.execute(sa.select(sa.func.max(audit.c.record_id)).where(mine)).scalar() or 0)
+            for (changes,) in conn.execute(sa.select(audit.c.changes).where(mine, audit.c.action == "import")):
+                used = max([used] + [last for _first, last in json.loads(changes).get("records", [])])
         conn.exec_driver_sql("UPDATE sqlite_sequence SET seq = ? WHERE name = ?", (used, sql.name))
-
-
-def _table_name(form, sql) -> str | None:
-    """The definition's name of `sql` (None for a lots table: never audited)."""
-    return next((name for name in form.tables if form.sql[name] is sql), None)
