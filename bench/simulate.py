@@ -7,7 +7,11 @@ completed, source api) spread over July-September 2026, the orders left complete
 so the actual side is empty; the replay does the whole work: each completion in its own unit of work
 through the record service (a savepoint, a thousand to a commit), `earn_on_order` posting, `count_earned`, the tier rules, `task_orders`.
 
-    python bench/simulate.py [--events 10000] [--members 10000]
+With --no-quick every completion goes through the record service, as before the quick replay
+(runtime/simulate/quick/): the two runs give the same points, and the ratio of their seconds is the
+quick replay's gain.
+
+    python bench/simulate.py [--events 10000] [--members 10000] [--no-quick]
 """
 import argparse
 import datetime as dt
@@ -51,6 +55,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--events", type=int, default=10_000, help="order completions in the period (goal: 1,000,000)")
     ap.add_argument("--members", type=int, default=10_000)
+    ap.add_argument("--no-quick", action="store_true", help="every event through the record service")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/live.db"
@@ -66,7 +71,7 @@ def main():
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "runtime.cli", "simulate", loyalty, "--app", "loyalty",
                         "--definition", loyalty, "--from", "2026-07-01", "--to", "2026-09-30", "--db", url,
-                        "-o", str(report)], check=True, cwd=ROOT)
+                        "-o", str(report), *(["--no-quick"] if args.no_quick else [])], check=True, cwd=ROOT)
         seconds = time.perf_counter() - started
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         data = json.loads(report.read_text(encoding="utf-8"))
@@ -74,7 +79,7 @@ def main():
             size = conn.exec_driver_sql("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
                                         ).scalar_one() / 2**20
     replayed = data["events"]["write"]
-    print(f"replayed {replayed:,} events ({data['events']['refused']} refused), "
+    print(f"replayed {replayed:,} events ({data['events']['refused']} refused, {data['events']['quick']:,} quick), "
           f"simulated points issued {data['totals']['simulated']['issued']:,}")
     print(f"seconds: {seconds:.1f} ({replayed / seconds:,.0f} events/s); 1,000,000 events at this rate: "
           f"{1_000_000 / (replayed / seconds):,.0f} s (goal 60 s, ratio {1_000_000 / (replayed / seconds) / 60:.1f}x)")

@@ -68,11 +68,24 @@ class _Plan:
         self.results = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
         self.keys = None          # the result's column names, from the first execution's cursor
 
-    def run(self, raw, params: dict, dbapi_error) -> Rows:
+    def bound(self, params: dict) -> list:
+        """The driver's positional values of one set of parameters, through the types' bind processors."""
         values = []
         for name, proc in zip(self.order, self.processors):
             v = params[name] if name in params else self.defaults[name]
             values.append(v if proc is None else proc(v))
+        return values
+
+    def run_many(self, raw, rows: list[dict], dbapi_error) -> None:
+        """One executemany of a statement that returns nothing (the simulation's batched writes)."""
+        values = [self.bound(params) for params in rows]
+        try:
+            raw.executemany(self.sql, values)
+        except dbapi_error as exc:
+            raise sa.exc.DBAPIError.instance(self.sql, values[:1], exc, dbapi_error) from exc
+
+    def run(self, raw, params: dict, dbapi_error) -> Rows:
+        values = self.bound(params)
         try:
             cursor = raw.execute(self.sql, values)
             fetched = cursor.fetchall() if cursor.description is not None else ()
@@ -110,6 +123,22 @@ class DirectExecutor:
         if plan is _FALLBACK:
             return Rows.of(conn.execute(stmt, params))
         return plan.run(conn.connection.driver_connection, params, self.dbapi_error)
+
+    def execute_many(self, conn, stmt, rows: list[dict]) -> None:
+        """`stmt` (without RETURNING) once per parameter set of `rows`, all with the same names."""
+        if not rows:
+            return
+        if not self.enabled or not conn.in_transaction():
+            conn.execute(stmt, rows)
+            return
+        key = (stmt, tuple(rows[0]))
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._plan(stmt, rows[0])
+        if plan is _FALLBACK:
+            conn.execute(stmt, rows)
+            return
+        plan.run_many(conn.connection.driver_connection, rows, self.dbapi_error)
 
     def _plan(self, stmt, params):
         keys = [k for k in params if isinstance(stmt, (sa.Insert, sa.Update))] or None

@@ -23,9 +23,16 @@ class Statements:
 
     def run(self, conn, stmt, params: dict) -> Rows:
         """Execute one of these statements (engines/form/direct.py: on SQLite, on the driver)."""
+        return self._executor().execute(conn, stmt, params)
+
+    def run_many(self, conn, stmt, rows: list[dict]) -> None:
+        """`stmt` for each parameter set of `rows` (same names in each): one executemany on SQLite."""
+        self._executor().execute_many(conn, stmt, rows)
+
+    def _executor(self) -> DirectExecutor:
         if self._direct is None:
             self._direct = DirectExecutor(self.form.engine.dialect)
-        return self._direct.execute(conn, stmt, params)
+        return self._direct
 
     def _get(self, key, build):
         stmt = self._built.get(key)

@@ -40,7 +40,12 @@ def _money(_ctx, param, value):
 @click.option("--tier-field", default="tier", show_default=True, help="the accounts' tier field")
 @click.option("--ledger", help="the ledger table measured (default: the app's first)")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="write the JSON report here (default: stdout)")
-def simulate(files, app_name, definition, first, last, database_url, point_value, tier_field, ledger, output):
+@click.option("--keep", type=click.Path(dir_okay=False),
+              help="keep the replayed scratch copy (an SQLite file) here, to look into the simulated world")
+@click.option("--no-quick", "no_quick", is_flag=True,
+              help="replay every event through the record service (slower; the quick replay is held equal to it)")
+def simulate(files, app_name, definition, first, last, database_url, point_value, tier_field, ledger, output, keep,
+             no_quick):
     """Replay a period's recorded events through NEW.yaml's rules on a scratch copy and report what
     would have differed (JSON). FILES: the live definitions (default apps/*.yaml)."""
     from runtime.simulate.errors import SimulationError
@@ -48,7 +53,8 @@ def simulate(files, app_name, definition, first, last, database_url, point_value
 
     try:
         report = run_simulation(database_url, list(files) or default_apps(), app_name, definition, first, last,
-                                point_value=point_value, tier_field=tier_field, ledger=ledger)
+                                point_value=point_value, tier_field=tier_field, ledger=ledger, keep=keep,
+                                quick=not no_quick)
     except BuildFailed as exc:
         for err in exc.errors:
             click.echo(str(err), err=True)
@@ -63,6 +69,6 @@ def simulate(files, app_name, definition, first, last, database_url, point_value
         totals = report["totals"]
         click.echo(f"wrote {output}: issued {totals['actual']['issued']} -> {totals['simulated']['issued']}, "
                    f"outstanding change {totals['change']['outstanding']}, "
-                   f"{report['events']['refused']} event(s) refused")
+                   f"{report['events']['refused']} event(s) refused, {report['events']['quick']} replayed quick")
     else:
         click.echo(text)

@@ -21,14 +21,16 @@ from engines.rules import event_journal, event_keys
 from engines.rules.running import RunContext, run
 from runtime.simulate.history import stream
 from runtime.simulate.imported import restore
+from runtime.simulate.quick.errors import Deopt
+from runtime.simulate.quick.replay import QuickReplay
 
 MAX_NOTED = 200      # refused events kept in the report (all are counted)
 BATCH = 1000         # events per commit
 
 
 class Replay:
-    def __init__(self, platform, inst, jobs):
-        self.platform, self.inst, self.jobs = platform, inst, jobs
+    def __init__(self, platform, inst, jobs, quick: bool = True):
+        self.platform, self.inst, self.jobs, self.use_quick = platform, inst, jobs, quick
         self.form, self.records = inst.form, inst.records
         self.rules = inst.form.extensions["rules"]
         self.balances = {(table, field) for table, field in balance_fields(self.form.tables)}
@@ -42,6 +44,7 @@ class Replay:
         self.refused_count = 0
         self.conn = None                             # the batch's connection, while `run` goes
         self.batch = UnitState()                     # the batch's run-log rows, inserted at its commit
+        self.quick = None                            # QuickReplay of updates, on SQLite (the scratch copy)
 
     def run(self, engine, events_table, progress=None) -> None:
         """Replay the events of `events_table` (runtime/simulate/history.py) in their order;
@@ -49,6 +52,8 @@ class Replay:
         with clock.stepped() as step, engine.execution_options(tessera_write=True).connect() as conn:
             total = conn.execute(sa.select(sa.func.count()).select_from(events_table)).scalar_one()
             self.conn, pending, seen = conn, 0, 0   # the batch transaction begins with its first statement
+            if self.use_quick and conn.dialect.name == "sqlite":
+                self.quick = QuickReplay(self.form, self.rules, conn, self.batch)
             self._commit()
             if progress is not None:
                 progress(0, total)
@@ -61,6 +66,8 @@ class Replay:
                     pending = 0
                 pending += 1
                 seen += 1
+                if not (ev["kind"] == "write" and ev["action"] == "update"):
+                    self._settle()              # the record service reads the scratch copy next
                 try:
                     done = getattr(self, f"_{ev['kind']}")(ev)
                 except RecordError as exc:
@@ -73,6 +80,12 @@ class Replay:
             self._commit()
             if progress is not None:
                 progress(seen, total)
+
+    def quick_counts(self) -> dict:
+        """How many updates the quick replay made, and why the others went to the record service."""
+        if self.quick is None:
+            return {"quick": 0, "quick_handed_over": {}}
+        return {"quick": self.quick.done, "quick_handed_over": dict(self.quick.deopts.most_common(10))}
 
     def scratch_id(self, table: str, live_id):
         return self.ids.get(table, {}).get(live_id, live_id)
@@ -96,6 +109,12 @@ class Replay:
         rid = self.scratch_id(table, ev["record_id"])
         if action != "delete" and not values:   # only a balance moved: the ledger's doing, replayed with it
             return False
+        if action == "update" and self.quick is not None:
+            try:
+                self.quick.update(table, rid, values, ev["actor"], ev["source"])
+                return True
+            except Deopt:
+                self._settle()
         with self._unit(ev) as w:
             w.delete(table, rid) if action == "delete" else w.update(table, rid, values)
         return True
@@ -137,8 +156,15 @@ class Replay:
         # no audit entries: the report never reads the scratch copy's audit log
         return self.records.savepoint_of(self.conn, ev["actor"], ev["source"], audited=False, batch=self.batch)
 
+    def _settle(self, forget: bool = True) -> None:
+        """The quick replay's rows written to the scratch copy, before the record service reads it
+        (and writes: `forget` what the quick replay read) or the batch commits."""
+        if self.quick is not None:
+            self.quick.flush(forget)
+
     def _commit(self) -> None:
-        """The batch's buffered rows (rules' run log) in one insert per table, then the commit."""
+        """The quick replay's rows and the batch's buffered ones (rules' run log), then the commit."""
+        self._settle(forget=False)
         self.batch.flush(self.conn, self.form.statements)
         self.conn.commit()
 

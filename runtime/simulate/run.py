@@ -29,20 +29,22 @@ from runtime.simulate.scratch import copy_live
 
 def simulate(live_url: str, live_files, app_name: str, definition: str, first: dt.date, last: dt.date, *,
              point_value: Decimal = Decimal("0.01"), tier_field: str | None = "tier", ledger: str | None = None,
-             media_dir: str = "var/media") -> dict:
-    """The report of replaying [first, last] (whole days in the app's zone) through `definition`."""
+             media_dir: str = "var/media", **options) -> dict:
+    """The report of replaying [first, last] (whole days in the app's zone) through `definition`.
+    `options`: those of simulate_apps after `media_dir`."""
     live_app = _one(compile_files(list(live_files)), app_name, "the live definitions")
     new_app = _one(compile_files([definition]), app_name, definition)
     return simulate_apps(live_url, live_app, new_app, first, last, point_value=point_value, tier_field=tier_field,
-                         ledger=ledger, media_dir=media_dir)
+                         ledger=ledger, media_dir=media_dir, **options)
 
 
 def simulate_apps(live_url: str, live_app, new_app, first: dt.date, last: dt.date, *,
                   point_value: Decimal = Decimal("0.01"), tier_field: str | None = "tier", ledger: str | None = None,
-                  media_dir: str = "var/media", progress=None) -> dict:
+                  media_dir: str = "var/media", progress=None, quick: bool = True, keep: str | None = None) -> dict:
     """`simulate` with compiled definitions: the live one (its tables as the database has them) and
     the new one, for the same app. `progress(done, total)` is told how far the replay is, at its start
-    and every thousand events."""
+    and every thousand events. `quick=False`: every event through the record service (the quick
+    replay of updates is held to it by the tests). `keep`: a path to copy the replayed scratch file to."""
     from runtime.platform import Platform      # the platform imports every engine: only when run
 
     started = time.perf_counter()
@@ -83,7 +85,7 @@ def simulate_apps(live_url: str, live_app, new_app, first: dt.date, last: dt.dat
                 new.create_missing()            # the new definition's tables and fields, on the scratch copy
             except lifecycle.LifecycleError as exc:
                 raise SimulationError("\n".join([str(exc), *exc.lines])) from None
-            replay = Replay(new, inst, collect_jobs(new))
+            replay = Replay(new, inst, collect_jobs(new), quick=quick)
             replay.run(new.engine, events, progress)
             with new.engine.connect() as conn:
                 simulated = measure(new, inst.form, conn, start, end, ledger, new_tier)
@@ -94,12 +96,15 @@ def simulate_apps(live_url: str, live_app, new_app, first: dt.date, last: dt.dat
             report = compare(actual, simulated, lambda i: replay.scratch_id(accounts, i), point_value)
         finally:
             new.dispose()
+        if keep is not None:
+            shutil.copyfile(os.path.join(workdir, "scratch.db"), keep)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return {"app": app_name, "definition": new_app.source, "database": shown_url(live_url),
             "from": first.isoformat(), "to": last.isoformat(), "timezone": live_app.timezone,
             "ledger": t.name if t is not None else None, "point_value": str(point_value),
-            "events": {**replay.counts, "refused": replay.refused_count, "refused_events": replay.refused},
+            "events": {**replay.counts, "refused": replay.refused_count, "refused_events": replay.refused,
+                       **replay.quick_counts()},
             "seconds": round(time.perf_counter() - started, 2), **report}
 
 

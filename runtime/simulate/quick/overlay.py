@@ -1,0 +1,190 @@
+"""The quick replay's rows: what it has read of the scratch copy and what it has written since its
+last flush, in memory; the flush writes it with one executemany per table and column set.
+
+Rows are held as the driver gives them back (the types' result processors applied), and a value
+written is held as it would read back (bind, then result processor): the record service reads its
+own writes back the same way (UPDATE ... RETURNING), so a rule later in the cascade sees the same
+values on both paths. A column whose value the database itself may change on the way in (SQLite's
+NUMERIC affinity turning a decimal into a float) is not written here: `Deopt`.
+
+An event's writes are journalled, so that an event the quick replay cannot finish leaves nothing:
+`undo_event` puts back what it changed before the replay flushes and hands it to the record service.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from engines.form.reading import decode_row
+from engines.form.statements import RID
+from runtime.simulate.quick.errors import Deopt
+
+KEPT = 20_000        # rows kept known across flushes (the members a batch of events touches, say)
+
+# types whose value reads back from SQLite as it was bound (no affinity conversion), and the Python
+# type that reads back as itself (a naive datetime: SQLite's DATETIME text keeps its microseconds)
+_EXACT = ((sa.Boolean, bool), (sa.Integer, int), (sa.String, str), (sa.Text, str), (sa.DateTime, dt.datetime),
+          (sa.Date, dt.date))
+
+
+class Overlay:
+    def __init__(self, form, conn):
+        self.form, self.conn = form, conn
+        self.dialect = conn.dialect
+        self.rows: dict[str, dict] = {}         # table -> id -> row (None: no such row)
+        self.dirty: dict[str, dict] = {}        # table -> id -> columns written since the flush
+        self.inserted: dict[str, list] = {}     # table -> ids inserted since the flush, in order
+        self.keys: dict[str, dict] = {}         # ledger table -> ledger key -> entry id, since the flush
+        self.next_ids: dict[str, int] = {}
+        self.journal: list = []                 # undo steps of the event under way
+        self.found: dict = {}                   # (table, where) -> ids, of tables nothing here wrote
+        self._decoded: dict = {}                # table -> id -> (row, its record)
+        self._columns: dict[str, dict] = {}     # table -> column -> (bind, result) processors
+
+    # -- reading ---------------------------------------------------------------------------------
+    def row(self, table: str, rid):
+        rows = self.rows.setdefault(table, {})
+        if rid in rows:
+            return rows[rid]
+        statements = self.form.statements
+        found = statements.run(self.conn, statements.select_row(table), {RID: rid}).first()
+        rows[rid] = found
+        return found
+
+    def record(self, table: str, row: dict) -> dict:
+        """The row decoded as the record service decodes it (reading.decode_row), once per row."""
+        cached = self._decoded.setdefault(table, {})
+        hit = cached.get(row["id"])
+        if hit is None or hit[0] is not row:
+            hit = cached[row["id"]] = (row, decode_row(self.form, self.form.tables[table], row))
+        return hit[1]
+
+    def key_id(self, table: str, key: str):
+        """The id of the entry holding ledger key `key`, or None."""
+        if key in self.keys.get(table, ()):
+            return self.keys[table][key]
+        statements = self.form.statements
+        return statements.run(self.conn, statements.by_column(table, "ledger_key"), {"value": key}).scalar()
+
+    def untouched(self, table: str) -> bool:
+        """Nothing of `table` is waiting to be flushed: a query of the scratch copy sees it as it is."""
+        return not self.dirty.get(table) and not self.inserted.get(table)
+
+    # -- writing -----------------------------------------------------------------------------------
+    def update(self, table: str, rid, values: dict) -> dict:
+        """Write `values` (column -> value to bind) to the row; returns the row as it reads back."""
+        old = self.row(table, rid)
+        if old is None:
+            raise Deopt(f"{table} #{rid} is not there")
+        new = {**old, **self._as_read(table, values)}
+        dirty = self.dirty.setdefault(table, {})
+        before = dirty.get(rid)
+        self.journal.append(("update", table, rid, old, before))
+        dirty[rid] = (before or frozenset()) | frozenset(values)
+        self.rows[table][rid] = new
+        return new
+
+    def insert(self, table: str, values: dict, key: str | None = None) -> dict:
+        """A new row with the next id (as SQLite's AUTOINCREMENT would give it); returns it as read back."""
+        rid = self.next_ids.get(table) or self._first_free(table)
+        self.next_ids[table] = rid + 1
+        row = {c.name: None for c in self.form.sql[table].c}
+        row.update(self._as_read(table, values))
+        row["id"] = rid
+        self.journal.append(("insert", table, rid, key, None))
+        self.rows.setdefault(table, {})[rid] = row
+        self.inserted.setdefault(table, []).append((rid, ("id", *values)))   # the columns it was given
+        if key is not None:
+            self.keys.setdefault(table, {})[key] = rid
+        return row
+
+    def begin_event(self) -> None:
+        self.journal = []
+
+    def undo_event(self) -> None:
+        """Put back everything the event under way changed (newest first)."""
+        for kind, table, rid, old, before in reversed(self.journal):
+            if kind == "update":
+                self.rows[table][rid] = old
+                if before is None:
+                    self.dirty[table].pop(rid, None)
+                else:
+                    self.dirty[table][rid] = before
+            else:
+                del self.rows[table][rid]
+                self.inserted[table].pop()
+                self.next_ids[table] = rid
+                if old is not None:
+                    del self.keys[table][old]
+        self.journal = []
+
+    def flush(self) -> None:
+        """Write what changed since the last flush. The rows stay known: nobody else writes until
+        `forget` (the record service's turn)."""
+        statements = self.form.statements
+        for table, made in self.inserted.items():
+            sql, rows, later = self.form.sql[table], self.rows[table], self.dirty.get(table, {})
+            made = [(rid, tuple(sorted(set(given) | later.get(rid, frozenset())))) for rid, given in made]
+            for cols, group in _grouped(made, lambda item: item[1]):
+                stmt = statements.custom(("quick-insert", table), lambda sql=sql: sql.insert())
+                statements.run_many(self.conn, stmt, [{c: rows[rid][c] for c in cols} for rid, _ in group])
+        for table, changed in self.dirty.items():
+            sql, rows = self.form.sql[table], self.rows[table]
+            fresh = {rid for rid, _ in self.inserted.get(table, ())}    # inserted whole, as they stand
+            items = [(rid, cols) for rid, cols in changed.items() if rid not in fresh]
+            for cols, group in _grouped(items, lambda item: tuple(sorted(item[1]))):
+                stmt = statements.custom(("quick-update", table), lambda sql=sql: sql.update().where(
+                    sql.c.id == sa.bindparam(RID)))
+                statements.run_many(self.conn, stmt, [{**{c: rows[rid][c] for c in cols}, RID: rid}
+                                                      for rid, _ in group])
+        for table, made in self.inserted.items():        # new entries are seldom read again
+            for rid, _cols in made:
+                self.rows[table].pop(rid, None)
+                self._decoded.get(table, {}).pop(rid, None)
+        self.dirty, self.inserted, self.keys, self.journal = {}, {}, {}, []
+        if sum(len(rows) for rows in self.rows.values()) > KEPT:   # memory stays flat over a long period
+            self.rows, self._decoded = {}, {}
+
+    def forget(self) -> None:
+        """Drop every row read and id counted: the record service writes next."""
+        self.flush()
+        self.rows, self.next_ids, self.found, self._decoded = {}, {}, {}, {}
+
+    # -- inside ------------------------------------------------------------------------------------
+    def _first_free(self, table: str) -> int:
+        name = self.form.sql[table].name
+        raw = self.conn.connection.driver_connection
+        seq = raw.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (name,)).fetchone()
+        top = raw.execute(f'SELECT max(id) FROM "{name}"').fetchone()   # noqa: S608 (our own table name)
+        return max(seq[0] if seq else 0, top[0] or 0) + 1
+
+    def _processors(self, table: str) -> dict:
+        found = self._columns.get(table)
+        if found is None:
+            found = self._columns[table] = {}
+            for c in self.form.sql[table].c:
+                impl = c.type.dialect_impl(self.dialect)
+                same = next((kind for sa_type, kind in _EXACT if isinstance(c.type, sa_type)), None)
+                found[c.name] = (same, impl.bind_processor(self.dialect), impl.result_processor(self.dialect, None))
+        return found
+
+    def _as_read(self, table: str, values: dict) -> dict:
+        procs, out = self._processors(table), {}
+        for name, value in values.items():
+            same, bind, result = procs[name]
+            if value is None or type(value) is same and (same is not dt.datetime or value.tzinfo is None):
+                out[name] = value
+                continue
+            if same is None:
+                raise Deopt(f"{table}.{name} may not read back as written")
+            stored = bind(value) if bind is not None else value
+            out[name] = result(stored) if result is not None else stored
+        return out
+
+
+def _grouped(items, key):
+    groups: dict = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    return groups.items()

@@ -1,0 +1,60 @@
+"""A rule's steps in the quick replay: engines/rules/steps.py's run_steps, with the actions whose
+writes the quick writer can make (set, increment, update, a ledger credit by post, a `for_each`
+that finds nothing).
+A `fail` that fires, any other action, or a `for_each` that finds records is a Deopt."""
+from __future__ import annotations
+
+from engines.rules.actions.for_each import ForEach
+from engines.rules.actions.matching import conditions, matching_ids
+from runtime.simulate.quick.errors import Deopt
+
+
+def run_steps(steps, rc) -> None:
+    for step in steps:
+        if step.condition is not None and not rc.evaluate(step.condition):
+            continue
+        act = _ACTIONS.get(step.kind)
+        if act is None:
+            raise Deopt(f"the action {step.kind}")
+        result = act(step.action, rc)
+        rc.wrote(result, own=step.kind in ("set", "increment"))
+        if step.bind:
+            table = getattr(step.action, "table", None)
+            rc.variables[step.bind] = rc.eval.view(table, result) if table and isinstance(result, dict) else result
+
+
+def _own(action, rc):
+    """set, increment and update run as they are: they read and write through rc.writer, the quick one."""
+    return action.run(rc)
+
+
+def _post(action, rc):
+    key = action.key.get(rc) if action.key is not None else None
+    return rc.writer.post(action.ledger, action.account.get(rc), action.amount.get(rc),
+                          values={k: v.get(rc) for k, v in (action.values or {}).items()},
+                          key=None if key is None else str(key),
+                          expires=action.expires.get(rc) if action.expires is not None else None,
+                          rule=rc.rule.name)
+
+
+def _fail(action, rc):
+    raise Deopt("a rule refuses the write")
+
+
+def _for_each(action: ForEach, rc):
+    """Only when it finds nothing to run for (no task of this kind, say): the query is the action's own."""
+    overlay = rc.writer.quick.overlay
+    if not overlay.untouched(action.table):
+        raise Deopt(f"for_each over {action.table}, written in this batch")
+    where = conditions(rc, action.where)
+    key = (action.table, repr(sorted(where.items())))       # the same tasks for a day's orders
+    ids = overlay.found.get(key)
+    if ids is None:
+        ids = overlay.found[key] = matching_ids(rc, action.table, where, action.most + 1)
+    if ids:
+        raise Deopt(f"for_each over {len(ids)} record(s) of {action.table}")
+    return {"count": 0}
+
+
+_ACTIONS = {"set": _own, "increment": _own, "update": _own, "post": _post, "fail": _fail,
+            "for_each": _for_each}

@@ -1,0 +1,165 @@
+"""Issue 9: the quick replay of recorded updates (runtime/simulate/quick/) leaves the scratch copy
+exactly as the record service leaves it. Each history is simulated twice, once with every event
+through the record service (`quick=False`) and once with the quick replay, and the two replayed
+copies are compared row for row in every table (the run log but its durations), and their reports
+but for the seconds taken. The histories mix what the quick replay does (completions earning
+points, tiers rising) with what it hands over (creates, refunds that look up their entries with
+exists(), a task that for_each finds, a rule that fails, a notification)."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+import shutil
+import sqlite3
+
+import pytest
+
+from engines.common import clock
+from runtime.demo import fill_demo_data
+from runtime.platform import Platform
+from runtime.simulate.run import simulate
+from tests.conftest import ROOT
+from tests.test_simulate import JULY, SEPT, SHOP, at, make_history, write_def
+
+LOYALTY = ROOT / "apps" / "loyalty.yaml"
+APPS = {"loyalty": LOYALTY, "membership-card": ROOT / "apps" / "membership-card.yaml"}
+
+
+# written by each run's install of the new definition at the wall clock's time, not by the replay
+INSTALLS = "tessera_apps"
+
+
+def _dump(path) -> dict:
+    db = sqlite3.connect(path)
+    try:
+        out = {}
+        for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name != ? ORDER BY name",
+                                  (INSTALLS,)):
+            cursor = db.execute(f'SELECT * FROM "{name}" ORDER BY rowid')
+            keep = [i for i, d in enumerate(cursor.description) if d[0] != "duration_ms"]
+            out[name] = [tuple(row[i] for i in keep) for row in cursor]
+        return out
+    finally:
+        db.close()
+
+
+def both_ways(tmp_path, url, live, app, definition, first, last) -> tuple[dict, dict]:
+    """Simulate through the record service only, then with the quick replay; the quick report.
+    Fails at the first table whose rows differ, naming the first differing row."""
+    copies, reports = {}, {}
+    for quick in (False, True):
+        kept = tmp_path / f"replayed-{quick}.db"
+        reports[quick] = simulate(url, [str(live)], app, str(definition), first, last,
+                                  media_dir=str(tmp_path / "media"), quick=quick, keep=str(kept))
+        copies[quick] = _dump(kept)
+    slow, quick = copies[False], copies[True]
+    assert set(slow) == set(quick)
+    for table in sorted(slow):
+        if slow[table] != quick[table]:
+            pairs = [(a, b) for a, b in zip(slow[table], quick[table]) if a != b]
+            first_diff = pairs[0] if pairs else None
+            pytest.fail(f"{table}: {len(slow[table])} rows by the record service, {len(quick[table])} quick; "
+                        f"first difference (record service, quick): {str(first_diff)[:1000]}")
+    plain = [{k: v for k, v in r.items() if k != "seconds"} for r in (reports[False], reports[True])]
+    for report in plain:
+        report["events"] = {k: v for k, v in report["events"].items() if not k.startswith("quick")}
+    assert plain[0] == plain[1]
+    assert reports[False]["events"]["quick"] == 0
+    return reports[True], quick
+
+
+@pytest.mark.parametrize("app", list(APPS))
+def test_the_demo_year_replays_to_the_same_rows_either_way(db_url, tmp_path, app):
+    platform = Platform.from_files([str(APPS[app])], db_url, media_dir=str(tmp_path / "media"))
+    try:
+        fill_demo_data(platform, scale=0.05)
+    finally:
+        platform.dispose()
+    today = dt.datetime.now(dt.timezone.utc).date()
+    report, _rows = both_ways(tmp_path, db_url, APPS[app], app, APPS[app], today - dt.timedelta(days=370),
+                              today + dt.timedelta(days=1))
+    if app == "loyalty":        # order updates go quick; the refunds' exists() goes to the record service
+        assert report["events"]["quick"] > 50
+        assert any("exists()" in reason for reason in report["events"]["quick_handed_over"])
+
+
+@pytest.fixture
+def shop(db_url, tmp_path):
+    live = write_def(tmp_path, "live.yaml", SHOP)
+    make_history(db_url, live)
+    return db_url, live
+
+
+@pytest.mark.parametrize("change", [
+    ("floor(record.amount * 1)", "floor(record.amount * 1)"),                       # unchanged
+    ("floor(record.amount * 1)", "floor(record.amount * 1.5)"),                     # a higher rate
+    ("floor(record.amount * 1)", "floor(record.amount / (record.amount - record.amount))"),   # fails
+    ("if: record.reason == 'order'", "if: record.reason == 'order' and not exists('orders', status='pending')"),
+], ids=["unchanged", "rate", "failing", "exists"])
+def test_the_shop_history_replays_to_the_same_rows_either_way(shop, tmp_path, change):
+    url, live = shop
+    new = write_def(tmp_path, "new.yaml", SHOP.replace(*change))
+    report, _rows = both_ways(tmp_path, url, live, "shop", new, JULY, SEPT)
+    assert report["events"]["write"] + report["events"]["refused"] == 11
+    if change[1].endswith("1.5)"):
+        assert report["totals"]["simulated"]["issued"] == 2851       # as test_simulate works it out
+        assert report["events"]["quick"] >= 2      # completions below the VIP mark; the VIP's e-mail is handed over
+        assert "the action notify" in report["events"]["quick_handed_over"]
+    if "zero" in str(report["failed_rules"]):
+        assert report["events"]["refused"] == 4 and report["events"]["quick_handed_over"]["a refusal"] == 4
+
+
+def _loyalty_history(url, tmp_path) -> dict:
+    """Forty members and 400 orders paid in June; in July-September the orders are completed (some
+    members crossing the VIP and VVIP marks), every seventh refunded a few days later, and on
+    2026-08-15 a task that counts completed orders is opened (from then on `task_orders` finds it)."""
+    platform = Platform.from_files([str(LOYALTY)], url, media_dir=str(tmp_path / "media"))
+    records = platform.apps["loyalty"].records
+    rng = random.Random(9)
+    try:
+        with clock.fixed_at(at("2026-06-01")):
+            members = [records.create("members", {"name": f"会员{i}", "phone": f"+8613800{i:06d}"}, source="api")["id"]
+                       for i in range(40)]
+        orders = []
+        with clock.fixed_at(at("2026-06-10")):
+            for i in range(400):
+                orders.append(records.create("orders", {"order_no": f"T{i:05d}", "member": rng.choice(members[:25]),
+                                                        "amount": str(rng.choice([80, 260, 990, 2400])),
+                                                        "status": "paid"}, source="api")["id"])
+        start = dt.datetime(2026, 7, 1, 2, tzinfo=dt.timezone.utc)
+        for n, order in enumerate(orders):
+            moment = start + dt.timedelta(hours=5 * n)
+            if moment.date() >= dt.date(2026, 8, 15) and n % 50 == 0 and n < 300:
+                with clock.fixed_at(moment - dt.timedelta(minutes=1)):
+                    records.create("tasks", {"name": f"下单{n}", "kind": "newcomer", "action": "order",
+                                             "target_count": 3, "reward_points": 50}, source="api")
+            with clock.fixed_at(moment):
+                records.update("orders", order, {"status": "completed"}, source="api")
+            if n % 7 == 3:
+                with clock.fixed_at(moment + dt.timedelta(days=2)):
+                    records.update("orders", order, {"status": "refunded"}, source="page")
+    finally:
+        platform.dispose()
+    return {"members": members, "orders": orders}
+
+
+def test_a_quarter_of_loyalty_orders_replays_to_the_same_rows_either_way(db_url, tmp_path):
+    _loyalty_history(db_url, tmp_path)
+    try_dir = tmp_path / "try"
+    try_dir.mkdir()
+    source = LOYALTY.read_text(encoding="utf-8")
+    shutil.copytree(ROOT / "apps" / "loyalty", try_dir / "loyalty")     # the files it includes
+    doubled = try_dir / "loyalty.yaml"
+    doubled.write_text(source.replace("{'normal': 1, 'vip': 1.2, 'vvip': 1.5}", "{'normal': 2, 'vip': 2.4, 'vvip': 3}"),
+                       encoding="utf-8")
+    assert doubled.read_text(encoding="utf-8") != source
+    for definition in (LOYALTY, doubled):
+        report, _rows = both_ways(tmp_path, db_url, LOYALTY, "loyalty", definition, JULY, SEPT)
+        events = report["events"]
+        assert events["write"] > 400 and events["refused"] == 0
+        assert events["quick"] > 150        # July to mid-August's completions, before any task counts them
+        handed = " ".join(events["quick_handed_over"])
+        assert "exists()" in handed and "for_each over" in handed
+    # the doubled rate earns more and lifts more members: the quick side saw the changed rules too
+    assert report["totals"]["simulated"]["issued"] > report["totals"]["actual"]["issued"] > 0
+    assert report["tier_changes"]["count"] > 0
