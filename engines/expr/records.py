@@ -164,9 +164,14 @@ class RecordCache:
         rows = self._ctx.rows(table, ids) if self._ctx.rows is not None else \
             conn.execute(sa.select(sql).where(sql.c.id.in_(ids))).mappings()
         for row in rows:
-            values = dict(row)
-            for name, value in row.items():
-                f = fields.get(name)
-                if f is not None and value is not None:
-                    values[name] = form.ftype(f).from_db(f, value)
-            loaded[row["id"]] = values
+            loaded[row["id"]] = loaded_values(form, fields, row)
+
+
+def loaded_values(form, fields, row) -> dict:
+    """A database row as a link target's values: its fields decoded, the system columns as they are."""
+    values = dict(row)
+    for name, value in row.items():
+        f = fields.get(name)
+        if f is not None and value is not None:
+            values[name] = form.ftype(f).from_db(f, value)
+    return values

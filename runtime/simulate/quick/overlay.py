@@ -16,6 +16,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from engines.expr.records import loaded_values
 from engines.form.reading import decode_row
 from engines.form.statements import RID
 from runtime.simulate.quick.errors import Deopt
@@ -40,6 +41,7 @@ class Overlay:
         self.journal: list = []                 # undo steps of the event under way
         self.found: dict = {}                   # (table, where) -> ids, of tables nothing here wrote
         self._decoded: dict = {}                # table -> id -> (row, its record)
+        self._linked: dict = {}                 # table -> id -> (row, its values as a link target)
         self._columns: dict[str, dict] = {}     # table -> column -> (bind, result) processors
 
     # -- reading ---------------------------------------------------------------------------------
@@ -58,6 +60,14 @@ class Overlay:
         hit = cached.get(row["id"])
         if hit is None or hit[0] is not row:
             hit = cached[row["id"]] = (row, decode_row(self.form, self.form.tables[table], row))
+        return hit[1]
+
+    def linked(self, table: str, row: dict) -> dict:
+        """The row as a link target's values (engines/expr/records.py), once per row."""
+        cached = self._linked.setdefault(table, {})
+        hit = cached.get(row["id"])
+        if hit is None or hit[0] is not row:
+            hit = cached[row["id"]] = (row, loaded_values(self.form, self.form.tables[table].fields, row))
         return hit[1]
 
     def key_id(self, table: str, key: str):
@@ -142,14 +152,15 @@ class Overlay:
             for rid, _cols in made:
                 self.rows[table].pop(rid, None)
                 self._decoded.get(table, {}).pop(rid, None)
+                self._linked.get(table, {}).pop(rid, None)
         self.dirty, self.inserted, self.keys, self.journal = {}, {}, {}, []
         if sum(len(rows) for rows in self.rows.values()) > KEPT:   # memory stays flat over a long period
-            self.rows, self._decoded = {}, {}
+            self.rows, self._decoded, self._linked = {}, {}, {}
 
     def forget(self) -> None:
         """Drop every row read and id counted: the record service writes next."""
         self.flush()
-        self.rows, self.next_ids, self.found, self._decoded = {}, {}, {}, {}
+        self.rows, self.next_ids, self.found, self._decoded, self._linked = {}, {}, {}, {}, {}
 
     # -- inside ------------------------------------------------------------------------------------
     def _first_free(self, table: str) -> int:

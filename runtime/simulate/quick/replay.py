@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 from engines.expr.context import EvalContext
 from engines.expr.data import DATA_FUNCTIONS
+from engines.expr.records import RecordCache
 from engines.form.errors import RecordError
 from engines.report.runtime import ReportRuntime
 from runtime.audit import AuditLog
@@ -29,6 +30,7 @@ class QuickReplay:
         self.overlay = Overlay(form, conn)
         evaluation = EvalContext(form=form, connection=conn, rows=self.rows, computed=self.computed)
         evaluation.functions = {**evaluation.functions, **{n: _refuse(n) for n in _ELSEWHERE}}
+        evaluation.cache = _LinkTargets(evaluation, self.overlay)
         self.unit = SimpleNamespace(evaluation=evaluation, run_rules=True)   # what RunContext reads
         self.logs: list[dict] = []
         self.done = 0
@@ -101,6 +103,20 @@ class QuickReplay:
 
     def computed(self, table, values, name):
         raise Deopt(f"a rule reads {table}.{name}, computed from other records")
+
+
+class _LinkTargets(RecordCache):
+    """Records reached through links, from the overlay's rows, each decoded once per row version."""
+
+    def __init__(self, ctx, overlay):
+        super().__init__(ctx)
+        self._overlay = overlay
+
+    def _load(self, table: str, ids: list) -> None:
+        loaded = self._loaded[table]
+        for rid in ids:
+            row = self._overlay.row(table, rid)
+            loaded[rid] = None if row is None else self._overlay.linked(table, row)
 
 
 def _refuse(name):
