@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from runtime.simulate.history import fire_time
 from runtime.simulate.net_undo import undo_after
+from runtime.simulate.sequences import rewind_sequences
 
 
 def rewind(platform, inst, conn, cutoff, keep_imports: bool = False) -> int:
@@ -20,6 +21,7 @@ def rewind(platform, inst, conn, cutoff, keep_imports: bool = False) -> int:
     undone = undo_after(inst.form, conn, platform.audit.table, cutoff, keep_imports)
     _forget_after(platform, conn, inst.form.name, cutoff)
     _renumber(inst.form, conn, platform.audit.table)
+    rewind_sequences(inst.form, conn, platform.audit.table)
     return undone
 
 

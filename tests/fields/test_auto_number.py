@@ -21,6 +21,13 @@ def test_auto_number_render_and_period(types, make_field, pattern, n, number, pe
     ft, f, when = types["auto_number"], auto(make_field, pattern), dt.datetime(2024, 3, 5, 10, 0, tzinfo=SH)
     assert ft.render(f, when, n) == number
     assert ft.period_key(f, when) == period
+    assert ft.number_of(f, number) == (period, n)        # the simulation's rewind reads numbers back
+
+
+@pytest.mark.parametrize("pattern, number", [("M{YYYY}{00000}", "X202400042"), ("M{YYYY}{00000}", "M2024"),
+                                              ("INV-{000}", "INV-12a"), ("{000}-{YYYY}", "12-24")])
+def test_auto_number_parse_refuses_what_the_pattern_did_not_make(types, make_field, pattern, number):
+    assert types["auto_number"].number_of(auto(make_field, pattern), number) is None
 
 
 def test_auto_number_periods_follow_the_field_zone(types, make_field):

@@ -70,6 +70,26 @@ class AutoNumberField(Computed, FieldType):
 
         return _TOKEN.sub(token, field.settings["pattern"])
 
+    def number_of(self, field, value: str):
+        """(period key, sequence number) of a number `render` made, or None: its inverse."""
+        parts, dates = [], []
+        pattern = field.settings["pattern"]
+        last = 0
+        for m in _TOKEN.finditer(pattern):
+            parts.append(re.escape(pattern[last:m.start()]))
+            token = m.group(1)
+            if token in _DATE_FORMATS:
+                dates.append(f"d{len(dates)}")
+                parts.append(f"(?P<{dates[-1]}>\\d{{{2 if token != 'YYYY' else 4}}})")
+            else:
+                parts.append("(?P<n>\\d+)")
+            last = m.end()
+        parts.append(re.escape(pattern[last:]))
+        found = re.fullmatch("".join(parts), str(value))
+        if found is None:
+            return None
+        return "".join(found.group(i) for i in dates), int(found.group("n"))
+
     def filter_value(self, field, op, raw):
         return str(raw).strip()
 
