@@ -26,6 +26,22 @@ def decode_row(form, t, row) -> dict:
     return record
 
 
+def decode_changed(form, t, record, row, names) -> dict:
+    """decode_row(form, t, row), given `record`, decoded from a row that differed only in `names`."""
+    out = dict(record)
+    decoders = form.decoder_index[t.name]
+    for name in names:
+        value = row[name]
+        if name in ("created_at", "updated_at"):
+            out[name] = value.replace(tzinfo=dt.timezone.utc) if value is not None and value.tzinfo is None else value
+        elif name in SYSTEM_COLUMNS:
+            out[name] = value
+        elif name in decoders:
+            f, ftype = decoders[name]
+            out[name] = value if value is None or ftype is None else ftype.from_db(f, value)
+    return out
+
+
 def load_join_values(form, conn, t, records, access=None) -> None:
     """Fill multi_link ids, lookups and rollups for a page of records. With `access`, lookups and
     rollups read only the rows that person may read: a sum never includes what they may not see."""

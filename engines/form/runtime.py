@@ -90,6 +90,11 @@ class FormApp:
                 for t in self.tables.values()}
 
     @cached_property
+    def decoder_index(self) -> dict:
+        """table -> {name: (field, its type or None)}: `decoders` by name."""
+        return {name: {n: (f, ftype) for n, f, ftype in found} for name, found in self.decoders.items()}
+
+    @cached_property
     def link_fields(self) -> dict:
         """table -> [(name, field)] of its link and multi_link fields: the references a write checks."""
         return {t.name: [(n, f) for n, f in t.fields.items() if f.type in ("link", "multi_link")]

@@ -111,6 +111,12 @@ class UnitState:
         other._pending = {}
 
     def flush(self, conn, statements) -> None:
+        """The buffered rows, an executemany per table (and run of rows with the same columns, in order)."""
         pending, self._pending = self._pending, {}
         for table, rows in pending.items():
-            conn.execute(statements.custom(("insert", table), table.insert), rows)
+            stmt = statements.custom(("insert", table), table.insert)
+            start = 0
+            for i in range(1, len(rows) + 1):
+                if i == len(rows) or rows[i].keys() != rows[start].keys():
+                    statements.run_many(conn, stmt, rows[start:i])
+                    start = i

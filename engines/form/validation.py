@@ -16,7 +16,7 @@ _MISSING = object()
 
 def clean_values(w, t, values, old):
     """Coerce and validate the input; return (column values, multi_link values)."""
-    if not isinstance(values, Mapping):
+    if type(values) is not dict and not isinstance(values, Mapping):     # the ABC check is slow: dicts first
         raise RecordError(msg("expected an object of field values", "需要字段值对象"))
     errors: dict[str, Label] = {}
     for key in values:

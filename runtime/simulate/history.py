@@ -76,13 +76,13 @@ def fire_time(firings: sa.Table):
 
 
 def stream(conn, table: sa.Table, batch: int = 2000):
-    """The events in replay order, read in batches on `conn` (the replay's own connection: another one
-    might wait for the write lock the replay holds)."""
+    """The events in replay order, `batch` at a time (lists), read on `conn` (the replay's own
+    connection: another one might wait for the write lock the replay holds)."""
     last = 0
     while True:
         rows = conn.execute(sa.select(table).where(table.c.seq > last).order_by(table.c.seq)
                             .limit(batch)).mappings().all()
         if not rows:
             return
-        yield from rows
+        yield rows
         last = rows[-1]["seq"]

@@ -17,7 +17,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from engines.expr.records import loaded_values
-from engines.form.reading import decode_row
+from engines.form.reading import decode_changed, decode_row
 from engines.form.statements import RID
 from runtime.simulate.quick.errors import Deopt
 
@@ -88,6 +88,7 @@ class Overlay:
         if old is None:
             raise Deopt(f"{table} #{rid} is not there")
         new = {**old, **self._as_read(table, values)}
+        self._decode_along(table, rid, old, new, values)
         dirty = self.dirty.setdefault(table, {})
         before = dirty.get(rid)
         self.journal.append(("update", table, rid, old, before))
@@ -108,6 +109,20 @@ class Overlay:
         if key is not None:
             self.keys.setdefault(table, {})[key] = rid
         return row
+
+    def _decode_along(self, table, rid, old, new, names) -> None:
+        """The decoded forms of `old`, if made, brought up to `new` by the columns written alone."""
+        t = self.form.tables[table]
+        hit = self._decoded.get(table, {}).get(rid)
+        if hit is not None and hit[0] is old:
+            self._decoded[table][rid] = (new, decode_changed(self.form, t, hit[1], new, names))
+        hit = self._linked.get(table, {}).get(rid)
+        if hit is not None and hit[0] is old:
+            values = dict(hit[1])
+            for name in names:
+                f, value = t.fields.get(name), new[name]
+                values[name] = self.form.ftype(f).from_db(f, value) if f is not None and value is not None else value
+            self._linked[table][rid] = (new, values)
 
     def begin_event(self) -> None:
         self.journal = []
@@ -154,8 +169,22 @@ class Overlay:
                 self._decoded.get(table, {}).pop(rid, None)
                 self._linked.get(table, {}).pop(rid, None)
         self.dirty, self.inserted, self.keys, self.journal = {}, {}, {}, []
-        if sum(len(rows) for rows in self.rows.values()) > KEPT:   # memory stays flat over a long period
+
+    def prefetch(self, wanted: dict) -> None:
+        """The rows of {table: ids} not held yet, read a few hundred to a query. Rows held past KEPT
+        are dropped first (when all is flushed), so that memory stays flat over a long period."""
+        if not self.dirty and not self.inserted and sum(len(rows) for rows in self.rows.values()) > KEPT:
             self.rows, self._decoded, self._linked = {}, {}, {}
+        statements = self.form.statements
+        for table, ids in wanted.items():
+            rows = self.rows.setdefault(table, {})
+            missing = sorted({rid for rid in ids if rid not in rows})
+            for start in range(0, len(missing), 500):
+                part = missing[start:start + 500]
+                for rid in part:
+                    rows[rid] = None
+                for found in self.conn.execute(statements.select_rows(table), {"ids": part}).mappings():
+                    rows[found["id"]] = dict(found)
 
     def forget(self) -> None:
         """Drop every row read and id counted: the record service writes next."""

@@ -52,6 +52,10 @@ class QuickReplay:
             self.batch.defer_insert(self.rules.log_table, row)
         self.done += 1
 
+    def prefetch(self, wanted: dict) -> None:
+        """Read the rows of {table: ids} not held yet, a query per 500 (the updates of a chunk)."""
+        self.overlay.prefetch(wanted)
+
     def flush(self, forget: bool) -> None:
         """Its rows to the scratch copy; `forget`: the record service writes next, read again after."""
         if forget:

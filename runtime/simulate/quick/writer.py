@@ -38,7 +38,7 @@ class QuickWriter:
         row = self.quick.overlay.row(table, record_id)
         if row is None:
             raise Deopt(f"{table} #{record_id} is not there")
-        return dict(self.quick.overlay.record(table, row))
+        return self.quick.overlay.record(table, row)      # never changed in place: a write makes a new one
 
     def rows(self, table: str, ids) -> list[dict]:
         return self.quick.rows(table, ids)
