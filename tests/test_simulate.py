@@ -220,6 +220,8 @@ def test_the_page_beside_the_definition_upload_shows_the_report(history, tmp_pat
         assert 'http-equiv="refresh"' not in text           # done: the page stops reloading
         assert "<th>发放积分</th><td>1900</td><td>2851</td><td><strong>951</strong></td>" in text.replace("\n", "")
         assert "Carol" in text and "carol@example.com" in text
+        quick = run["report"]["events"]["quick"]      # the completions below the VIP mark, in memory
+        assert quick >= 2 and f"其中 {quick} 个在内存中快速重放" in text
         as_json = send("/_admin/simulate/shop?format=json").get_json()
         assert as_json["totals"]["change"]["liability"] == "9.51"
         bad = send("/_admin/simulate/shop", **{"to": "someday"})

@@ -45,6 +45,7 @@ TEXT = MappingProxyType({
     "as_live": msg("{n} button press(es) refused live were refused again (not counted above).",
                    "另有 {n} 次在线上被拒绝的按钮操作，重放时同样被拒绝（未计入上面）。"),
     "events": msg("Events replayed", "重放的事件"), "none": msg("None.", "无。"),
+    "quick": msg("{n} in memory (the quick replay of updates)", "其中 {n} 个在内存中快速重放（更新类事件）"),
     "no_file": msg("Choose a definition file (.yaml) first.", "请先选择定义文件（.yaml）。"),
     "too_big": msg("The file is larger than 5 MB.", "文件超过 5 MB。"),
     "bad_date": msg("Give both dates, as 2026-07-01.", "请填写两个日期，格式如 2026-07-01。"),
