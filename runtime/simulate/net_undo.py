@@ -141,11 +141,15 @@ class _Page:
 
     def _write(self) -> None:
         form, conn = self.form, self.conn
+        statements = form.statements       # the driver's executemany (engines/form/direct.py)
         for (table, _names), rows in self.updates.items():
             sql = form.sql[table]          # the SET clause: the rows' other keys
-            conn.execute(sql.update().where(sql.c.id == sa.bindparam("_rid")), rows)
+            stmt = statements.custom(("undo-update", table), lambda sql=sql: sql.update().where(
+                sql.c.id == sa.bindparam("_rid")))
+            statements.run_many(conn, stmt, rows)
         for (table, _names), rows in self.inserts.items():
-            conn.execute(form.sql[table].insert(), rows)
+            sql = form.sql[table]
+            statements.run_many(conn, statements.custom(("undo-insert", table), lambda sql=sql: sql.insert()), rows)
         for table, records in self.joins.items():
             set_joins(form, conn, form.tables[table], records)
         if self.kept:

@@ -17,7 +17,7 @@ def rewind_sequences(form, conn, audit) -> None:
         for fname, f in t.fields.items():
             if f.type != "auto_number":
                 continue
-            ftype, used = form.ftype(f), {}
+            read, used = form.ftype(f).number_reader(f), {}
             sql = form.sql[tname]
             numbers = list(conn.execute(sa.select(sql.c[fname]).where(sql.c[fname].is_not(None))).scalars())
             made = sa.and_(audit.c.app == form.name, audit.c.tbl == tname, audit.c.action == "create",
@@ -27,7 +27,7 @@ def rewind_sequences(form, conn, audit) -> None:
                 if isinstance(value, list) and len(value) == 2 and value[1] is not None:
                     numbers.append(value[1])
             for number in numbers:
-                parsed = ftype.number_of(f, number)
+                parsed = read(number)
                 if parsed is not None:
                     period, n = parsed
                     used[period] = max(used.get(period, 0), n)

@@ -72,6 +72,10 @@ class AutoNumberField(Computed, FieldType):
 
     def number_of(self, field, value: str):
         """(period key, sequence number) of a number `render` made, or None: its inverse."""
+        return self.number_reader(field)(value)
+
+    def number_reader(self, field):
+        """`number_of` for one field, its pattern compiled once (a rewind reads many numbers)."""
         parts, dates = [], []
         pattern = field.settings["pattern"]
         last = 0
@@ -85,10 +89,12 @@ class AutoNumberField(Computed, FieldType):
                 parts.append("(?P<n>\\d+)")
             last = m.end()
         parts.append(re.escape(pattern[last:]))
-        found = re.fullmatch("".join(parts), str(value))
-        if found is None:
-            return None
-        return "".join(found.group(i) for i in dates), int(found.group("n"))
+        compiled = re.compile("".join(parts))
+
+        def read(value):
+            found = compiled.fullmatch(str(value))
+            return None if found is None else ("".join(found.group(d) for d in dates), int(found.group("n")))
+        return read
 
     def filter_value(self, field, op, raw):
         return str(raw).strip()

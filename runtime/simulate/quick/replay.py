@@ -64,13 +64,15 @@ class QuickReplay:
             self.overlay.flush()
 
     # -- what the writer asks --------------------------------------------------------------------
-    def subscribed(self, table: str):
-        """The rules on `table`'s events, [] when only the audit log and report caches listen (the
-        replay writes no audit and its scratch copy has no cache), None when nobody listens."""
-        found = self._subscribed.get(table)
+    def subscribed(self, table: str, kind: str):
+        """The rules on `table`'s `kind` of event (created, updated), in their order; [] when only the
+        audit log and report caches listen (the replay writes no audit and its scratch copy has no
+        cache), None when nobody listens."""
+        key = (table, kind)
+        found = self._subscribed.get(key)
         if found is None:
             subs = self.form.subscribers.for_table(table)
-            found = self._subscribed[table] = None if not subs else self._classify(table, subs)
+            found = self._subscribed[key] = None if not subs else self._classify(table, kind, subs)
         if found is _UNSUPPORTED:
             raise Deopt(f"a flow or another subscriber on {table}")
         return found
@@ -91,12 +93,12 @@ class QuickReplay:
         if creating and unique or any(values.get(n) is not None for n in unique):
             raise Deopt(f"{t.name}: a unique value")
 
-    def _classify(self, table, subs):
+    def _classify(self, table, kind, subs):
         rules = []
         for sub in subs:
             owner = getattr(sub, "__self__", None)
             if owner is self.rules:
-                rules = self.rules.by_table.get(table, [])
+                rules = [r for r in self.rules.by_table.get(table, []) if r.trigger.kind == kind]
             elif not isinstance(owner, (AuditLog, ReportRuntime)):
                 return _UNSUPPORTED
         return rules

@@ -123,7 +123,7 @@ class QuickWriter:
 
     # -- events and rules ----------------------------------------------------------------------------
     def _emit(self, kind, t, record_id, old, new, changed) -> bool:
-        rules = self.quick.subscribed(t.name)
+        rules = self.quick.subscribed(t.name, kind)
         if rules is None:
             return False
         if self.depth >= MAX_CASCADE_DEPTH:
