@@ -39,7 +39,9 @@ class Overlay:
         self.keys: dict[str, dict] = {}         # ledger table -> ledger key -> entry id, since the flush
         self.next_ids: dict[str, int] = {}
         self.journal: list = []                 # undo steps of the event under way
-        self.found: dict = {}                   # (table, where) -> ids, of tables nothing here wrote
+        # table -> where -> ids for_each found, until the next flush: a table written since is not
+        # `untouched` (for_each hands over), and one written before the flush may be read afresh
+        self.found: dict = {}
         self._decoded: dict = {}                # table -> id -> (row, its record)
         self._linked: dict = {}                 # table -> id -> (row, its values as a link target)
         self._columns: dict[str, dict] = {}     # table -> column -> (bind, result) processors
@@ -168,7 +170,7 @@ class Overlay:
                 self.rows[table].pop(rid, None)
                 self._decoded.get(table, {}).pop(rid, None)
                 self._linked.get(table, {}).pop(rid, None)
-        self.dirty, self.inserted, self.keys, self.journal = {}, {}, {}, []
+        self.dirty, self.inserted, self.keys, self.journal, self.found = {}, {}, {}, [], {}
 
     def prefetch(self, wanted: dict) -> None:
         """The rows of {table: ids} not held yet, read a few hundred to a query. Rows held past KEPT

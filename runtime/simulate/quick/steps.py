@@ -47,10 +47,11 @@ def _for_each(action: ForEach, rc):
     if not overlay.untouched(action.table):
         raise Deopt(f"for_each over {action.table}, written in this batch")
     where = conditions(rc, action.where)
-    key = (action.table, repr(sorted(where.items())))       # the same tasks for a day's orders
-    ids = overlay.found.get(key)
+    key = repr(sorted(where.items()))       # the same tasks for a day's orders
+    found = overlay.found.setdefault(action.table, {})
+    ids = found.get(key)
     if ids is None:
-        ids = overlay.found[key] = matching_ids(rc, action.table, where, action.most + 1)
+        ids = found[key] = matching_ids(rc, action.table, where, action.most + 1)
     if ids:
         raise Deopt(f"for_each over {len(ids)} record(s) of {action.table}")
     return {"count": 0}
