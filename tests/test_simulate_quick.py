@@ -3,8 +3,9 @@ exactly as the record service leaves it. Each history is simulated twice, once w
 through the record service (`quick=False`) and once with the quick replay, and the two replayed
 copies are compared row for row in every table (the run log but its durations), and their reports
 but for the seconds taken. The histories mix what the quick replay does (completions earning
-points, tiers rising) with what it hands over (creates, refunds that look up their entries with
-exists(), a task that for_each finds, a rule that fails, a notification)."""
+points, tiers rising, a task opened midway that counts them: for_each, find_or_create, its reward)
+with what it hands over (recorded creates, refunds that look up their entries with exists(), a rule
+that fails, a notification)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -111,8 +112,9 @@ def test_the_shop_history_replays_to_the_same_rows_either_way(shop, tmp_path, ch
 
 def _loyalty_history(url, tmp_path) -> dict:
     """Forty members and 400 orders paid in June; in July-September the orders are completed (some
-    members crossing the VIP and VVIP marks), every seventh refunded a few days later, and on
-    2026-08-15 a task that counts completed orders is opened (from then on `task_orders` finds it)."""
+    members crossing the VIP and VVIP marks), every seventh refunded a few days later, and from
+    2026-08-15 tasks that count completed orders are opened (from then on `task_orders` finds them,
+    and makes and completes the members' progress rows, and `task_reward` pays)."""
     platform = Platform.from_files([str(LOYALTY)], url, media_dir=str(tmp_path / "media"))
     records = platform.apps["loyalty"].records
     rng = random.Random(9)
@@ -154,12 +156,17 @@ def test_a_quarter_of_loyalty_orders_replays_to_the_same_rows_either_way(db_url,
                        encoding="utf-8")
     assert doubled.read_text(encoding="utf-8") != source
     for definition in (LOYALTY, doubled):
-        report, _rows = both_ways(tmp_path, db_url, LOYALTY, "loyalty", definition, JULY, SEPT)
+        report, rows = both_ways(tmp_path, db_url, LOYALTY, "loyalty", definition, JULY, SEPT)
         events = report["events"]
         assert events["write"] > 400 and events["refused"] == 0
-        assert events["quick"] > 150        # July to mid-August's completions, before any task counts them
-        handed = " ".join(events["quick_handed_over"])
-        assert "exists()" in handed and "for_each over" in handed
+        assert events["quick"] > 300        # the completions, those a task counts from mid-August too
+        assert "exists() in a rule" in events["quick_handed_over"]      # the refunds
+        # the task's progress rows, counted and completed (and rewarded) by the quick replay, are there
+        assert len(rows["loyalty__task_progress"]) > 5
+        kept = sqlite3.connect(tmp_path / "replayed-True.db")
+        rewards = kept.execute("SELECT count(*) FROM loyalty__points_ledger WHERE reason = 'task'").fetchone()[0]
+        kept.close()
+        assert rewards > 0
     # the doubled rate earns more and lifts more members: the quick side saw the changed rules too
     assert report["totals"]["simulated"]["issued"] > report["totals"]["actual"]["issued"] > 0
     assert report["tier_changes"]["count"] > 0

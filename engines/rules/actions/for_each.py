@@ -37,7 +37,11 @@ class ForEach:
     most: int = MAX_RECORDS
 
     def run(self, rc):
-        ids = matching_ids(rc, self.table, conditions(rc, self.where), self.most + 1)
+        return self.each(rc, matching_ids(rc, self.table, conditions(rc, self.where), self.most + 1), run_steps)
+
+    def each(self, rc, ids, steps_runner):
+        """The nested steps for each of `ids` (those `where` matched) that `if` holds for, by
+        `steps_runner` (engines/rules/steps.py's; the simulation's quick replay passes its own)."""
         if len(ids) > self.most:
             rc.fail(f"for_each over '{self.table}' matches more than {self.most} records; narrow `where` "
                     "(or raise its `max:`)")
@@ -47,7 +51,7 @@ class ForEach:
                 rc.variables[self.name] = rc.eval.view(self.table, rc.writer.get(self.table, record_id))
                 if self.condition is not None and not rc.evaluate(self.condition):
                     continue
-                run_steps(self.steps, rc)
+                steps_runner(self.steps, rc)
                 done += 1
         finally:
             rc.variables.pop(self.name, None)

@@ -79,6 +79,20 @@ class Overlay:
         statements = self.form.statements
         return statements.run(self.conn, statements.by_column(table, "ledger_key"), {"value": key}).scalar()
 
+    def matching(self, table: str, shape, params) -> list:
+        """Ids of the rows made here since the flush that match a where (engines/expr/data.py's
+        bind_where shape and parameters), lowest first. Deopt when a row of the copy was changed here
+        in a field the where names (the copy's answer would be out of date), or when a value would
+        compare otherwise in SQL than here (another type)."""
+        names = {name for name, _kind in shape}
+        made = [rid for rid, _cols in self.inserted.get(table, ())]
+        fresh = set(made)
+        for rid, cols in self.dirty.get(table, {}).items():
+            if rid not in fresh and cols & names:
+                raise Deopt(f"{table} #{rid} changed in a field find_or_create looks for")
+        rows = self.rows.get(table, {})
+        return [rid for rid in made if _matches(rows[rid], shape, params)]
+
     def untouched(self, table: str) -> bool:
         """Nothing of `table` is waiting to be flushed: a query of the scratch copy sees it as it is."""
         return not self.dirty.get(table) and not self.inserted.get(table)
@@ -230,3 +244,21 @@ def _grouped(items, key):
     for item in items:
         groups.setdefault(key(item), []).append(item)
     return groups.items()
+
+
+def _matches(row, shape, params) -> bool:
+    for i, (name, kind) in enumerate(shape):
+        value = row[name]
+        if kind == "null":
+            if value is not None:
+                return False
+            continue
+        wanted = params[f"w{i}"]
+        options = [wanted] if kind == "eq" else wanted
+        if value is None:
+            return False
+        if any(type(option) is not type(value) for option in options):
+            raise Deopt(f"{name}: a value of another type than the field's")
+        if value not in options:
+            return False
+    return True

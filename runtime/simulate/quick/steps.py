@@ -1,9 +1,10 @@
 """A rule's steps in the quick replay: engines/rules/steps.py's run_steps, with the actions whose
-writes the quick writer can make (set, increment, update, a ledger credit by post, a `for_each`
-that finds nothing).
-A `fail` that fires, any other action, or a `for_each` that finds records is a Deopt."""
+writes the quick writer can make (set, increment, update, create, a ledger credit by post, for_each,
+find_or_create). A `fail` that fires, or any other action, is a Deopt."""
 from __future__ import annotations
 
+from engines.expr import ExpressionError
+from engines.expr.data import bind_where
 from engines.rules.actions.for_each import ForEach
 from engines.rules.actions.matching import conditions, matching_ids
 from runtime.simulate.quick.errors import Deopt
@@ -42,20 +43,37 @@ def _fail(action, rc):
 
 
 def _for_each(action: ForEach, rc):
-    """Only when it finds nothing to run for (no task of this kind, say): the query is the action's own."""
+    """engines/rules/actions/for_each.py's run; its query (the tasks of an order, say) asked once per
+    chunk of events, while nothing here writes the table."""
     overlay = rc.writer.quick.overlay
     if not overlay.untouched(action.table):
         raise Deopt(f"for_each over {action.table}, written in this batch")
     where = conditions(rc, action.where)
-    key = repr(sorted(where.items()))       # the same tasks for a day's orders
+    key = repr(sorted(where.items()))
     found = overlay.found.setdefault(action.table, {})
     ids = found.get(key)
     if ids is None:
         ids = found[key] = matching_ids(rc, action.table, where, action.most + 1)
-    if ids:
-        raise Deopt(f"for_each over {len(ids)} record(s) of {action.table}")
-    return {"count": 0}
+    return action.each(rc, ids, run_steps)
 
 
-_ACTIONS = {"set": _own, "increment": _own, "update": _own, "post": _post, "fail": _fail,
-            "for_each": _for_each}
+def _find_or_create(action, rc):
+    """engines/rules/actions/find_or_create.py's run: the lowest id matching `where` in the scratch
+    copy as last flushed, else among the records made here since, else a new one."""
+    table, overlay = action.table, rc.writer.quick.overlay
+    where = conditions(rc, action.where)
+    try:
+        shape, params = bind_where(rc.eval, "where", table, rc.writer.form.sql[table], where)
+    except ExpressionError as exc:
+        rc.fail(str(exc))
+    mine = overlay.matching(table, shape, params)      # Deopt when a held row's `where` fields changed
+    found = matching_ids(rc, table, where, 1, lock=True)
+    if found:
+        return rc.writer.get(table, found[0])
+    if mine:
+        return rc.writer.get(table, mine[0])
+    return rc.writer.create(table, {**{k: v.get(rc) for k, v in action.values.items()}, **where})
+
+
+_ACTIONS = {"set": _own, "increment": _own, "update": _own, "create": _own, "post": _post, "fail": _fail,
+            "for_each": _for_each, "find_or_create": _find_or_create}

@@ -1,4 +1,4 @@
-"""The quick replay's writer: `Writer.update` and a ledger credit's `Writer.create`, step for step,
+"""The quick replay's writer: `Writer.update`, `Writer.create` and a ledger credit's, step for step,
 on the overlay's rows instead of the database, with the same rules run the same way.
 
 It follows engines/form/records.py (update, create, _emit), engines/form/ledger/post.py (post,
@@ -65,6 +65,23 @@ class QuickWriter:
         record = self.get(table, record_id)
         if self._emit("updated", t, record_id, old, record, frozenset(changed)):
             record = self.get(table, record_id)
+        return record
+
+    def create(self, table: str, values: dict, ledger=None) -> dict:
+        """Writer.create of a record that is not a ledger entry (a ledger's entries come by `post`)."""
+        t = self.form.tables[table]
+        self.writes += 1
+        if t.ledger is not None or ledger is not None:
+            raise Deopt(f"an entry of {table} made directly")
+        self.quick.plain_table(t, values, creating=True)
+        clean, joins = clean_values(self, t, values, None)
+        now = clock.utcnow_naive()
+        row = {**{k: self._to_db(t, k, v) for k, v in clean.items()},
+               "created_at": now, "updated_at": now, "created_by": self.actor, "updated_by": self.actor}
+        new_id = self.quick.overlay.insert(table, row)["id"]
+        record = self.get(table, new_id)
+        if self._emit("created", t, new_id, None, record, frozenset(clean) | frozenset(joins)):
+            record = self.get(table, new_id)
         return record
 
     def post(self, table: str, account_id, amount, *, values, key, expires, rule) -> dict:
