@@ -170,3 +170,61 @@ def test_a_quarter_of_loyalty_orders_replays_to_the_same_rows_either_way(db_url,
     # the doubled rate earns more and lifts more members: the quick side saw the changed rules too
     assert report["totals"]["simulated"]["issued"] > report["totals"]["actual"]["issued"] > 0
     assert report["tier_changes"]["count"] > 0
+
+
+CLUB = """
+app: club
+timezone: Asia/Shanghai
+tables:
+  members:
+    title_field: name
+    fields:
+      member_no: {type: auto_number, pattern: "C{YYYY}{0000}"}
+      name: {type: text, required: true}
+      points: {type: integer, default: 0, readonly: true}
+  points_ledger:
+    ledger: {account: member, amount: change, balance: points}
+    fields:
+      member: {type: link, table: members, required: true}
+      change: {type: integer, required: true}
+      reason: {type: select, required: true, options: [welcome]}
+rules:
+  welcome:
+    when: {created: members}
+    do:
+      - post: {ledger: points_ledger, account: =record.id, amount: 100, key: "=concat('welcome-', str(record.id))",
+               values: {reason: welcome}}
+"""
+
+
+def test_unique_values_and_auto_numbers_in_the_quick_replay_are_the_record_services(db_url, tmp_path):
+    """A new definition makes the members' names unique. Of the period's new members, one takes a name a
+    member made before the period holds (refused), one a name another new member took moments before
+    (refused: that one is still only in the quick replay's memory), and one the name the member made
+    before had until the period renamed them (allowed: the copy is out of date there). Member numbers
+    go on from the counter as it stood at the period's start, with the refused ones drawing none."""
+    live = write_def(tmp_path, "live.yaml", CLUB)
+    platform = Platform.from_files([live], db_url)
+    records = platform.apps["club"].records
+    with clock.fixed_at(at("2026-06-01")):
+        ann = records.create("members", {"name": "Ann"}, source="page")["id"]
+        records.create("members", {"name": "Cat"}, source="page")
+    for day, (action, values) in enumerate([("create", {"name": "Bob"}), ("create", {"name": "Bob"}),
+                                            ("create", {"name": "Cat"}), ("update", {"name": "Anna"}),
+                                            ("create", {"name": "Ann"}), ("create", {"name": "Dan"})], start=2):
+        with clock.fixed_at(at(f"2026-07-{day:02d}")):
+            if action == "create":
+                records.create("members", values, source="api")
+            else:
+                records.update("members", ann, values, source="page")
+    platform.dispose()
+    new = write_def(tmp_path, "new.yaml", CLUB.replace("name: {type: text, required: true}",
+                                                       "name: {type: text, required: true, unique: true}"))
+    report, rows = both_ways(tmp_path, db_url, live, "club", new, JULY, SEPT)
+    assert report["events"]["refused"] == 2
+    assert {e["record_id"] for e in report["events"]["refused_events"]} == {4, 5}     # the second Bob, Cat
+    assert report["events"]["quick"] == 4 and report["events"]["quick_handed_over"] == {"a refusal": 2}
+    names = sorted((row[6], row[5]) for row in rows["club__members"])
+    assert names == [("Ann", "C20260004"), ("Anna", "C20260001"), ("Bob", "C20260003"), ("Cat", "C20260002"),
+                     ("Dan", "C20260005")]
+    assert report["totals"]["simulated"]["issued"] == 300 and report["totals"]["actual"]["issued"] == 500

@@ -23,7 +23,7 @@ from engines.form.runtime import FormApp
 from engines.form.statements import RID
 from engines.form.system import next_sequence
 from engines.form.unit import UnitState
-from engines.form.validation import clean_values
+from engines.form.validation import clean_values, holders
 
 MAX_CASCADE_DEPTH = 8
 
@@ -294,6 +294,10 @@ class Writer:
     def _clean(self, t, values, old):
         """Coerce and validate the input; return (column values, multi_link values)."""
         return clean_values(self, t, values, old)
+
+    def unique_taken(self, t, name, value, record_id) -> bool:
+        """Whether another record of `t` holds `value` (as stored) in its unique field `name`."""
+        return bool(holders(self, t, name, value, record_id))
 
     def _guarded(self, t, columns, keyed: bool = False) -> bool:
         """Whether a write needs a savepoint: only where a constraint may refuse it on PostgreSQL, which

@@ -101,13 +101,16 @@ def _check_references(w, t, clean, joins, errors):
 
 def _check_unique(w, t, clean, record_id, errors):
     for name, f in t.fields.items():
-        if not f.unique or clean.get(name) is None:
-            continue
-
-        def build(name=name, other=record_id is not None):
-            sql = w.form.sql[t.name]
-            stmt = sa.select(sql.c.id).where(sql.c[name] == sa.bindparam("value")).limit(1)
-            return stmt.where(sql.c.id != sa.bindparam(RID)) if other else stmt
-        stmt = w.form.statements.custom(("unique", t.name, name, record_id is not None), build)
-        if w.form.statements.run(w.conn, stmt, {"value": w._to_db(t, name, clean[name]), RID: record_id}).first():
+        if f.unique and clean.get(name) is not None and w.unique_taken(t, name, w._to_db(t, name, clean[name]),
+                                                                     record_id):
             errors[name] = msg("is already used by another record", "已被其他记录使用")
+
+
+def holders(w, t, name, value, record_id, limit: int = 1) -> list:
+    """Ids of other records of `t` whose `name` is `value` (as stored), as the writer's connection sees them."""
+    def build(other=record_id is not None):
+        sql = w.form.sql[t.name]
+        stmt = sa.select(sql.c.id).where(sql.c[name] == sa.bindparam("value")).limit(sa.bindparam("_limit"))
+        return stmt.where(sql.c.id != sa.bindparam(RID)) if other else stmt
+    stmt = w.form.statements.custom(("unique", t.name, name, record_id is not None), build)
+    return w.form.statements.run(w.conn, stmt, {"value": value, RID: record_id, "_limit": limit}).scalars()

@@ -75,7 +75,7 @@ class Replay:
                 progress(seen, total)
 
     def _one(self, ev) -> None:
-        if not (ev["kind"] == "write" and ev["action"] == "update"):
+        if not (ev["kind"] == "write" and ev["action"] in ("update", "create")):
             self._settle()              # the record service reads the scratch copy next
         try:
             done = getattr(self, f"_{ev['kind']}")(ev)
@@ -117,8 +117,10 @@ class Replay:
             return True
         values = self._values(t, json.loads(ev["data"]))
         if action == "create":
-            with self._unit(ev) as w:
-                made = w.create(table, values)
+            made = self._quick_create(table, values, ev)
+            if made is None:
+                with self._unit(ev) as w:
+                    made = w.create(table, values)
             if made["id"] != ev["record_id"]:
                 self.ids.setdefault(table, {})[ev["record_id"]] = made["id"]
             return True
@@ -134,6 +136,15 @@ class Replay:
         with self._unit(ev) as w:
             w.delete(table, rid) if action == "delete" else w.update(table, rid, values)
         return True
+
+    def _quick_create(self, table, values, ev):
+        if self.quick is None:
+            return None
+        try:
+            return self.quick.create(table, values, ev["actor"], ev["source"])
+        except Deopt:
+            self._settle()
+            return None
 
     def _press(self, ev) -> bool:
         rule = next((r for r in self.rules.rules if r.name == ev["name"] and r.trigger.kind == "action"

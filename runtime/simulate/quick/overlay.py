@@ -15,11 +15,13 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engines.expr.records import loaded_values
 from engines.form.reading import decode_changed, decode_row
 from engines.form.statements import RID
 from runtime.simulate.quick.errors import Deopt
+from runtime.simulate.quick.flush import write_ops
 
 KEPT = 20_000        # rows kept known across flushes (the members a batch of events touches, say)
 
@@ -27,6 +29,9 @@ KEPT = 20_000        # rows kept known across flushes (the members a batch of ev
 # type that reads back as itself (a naive datetime: SQLite's DATETIME text keeps its microseconds)
 _EXACT = ((sa.Boolean, bool), (sa.Integer, int), (sa.String, str), (sa.Text, str), (sa.DateTime, dt.datetime),
           (sa.Date, dt.date))
+# a NUMERIC with a scale is bound as a float and read back as a Decimal at that scale, whether
+# SQLite kept it as REAL or, whole, as INTEGER: bind then result processor give what a read gives
+_ROUND_TRIP = object()
 
 
 class Overlay:
@@ -35,9 +40,12 @@ class Overlay:
         self.dialect = conn.dialect
         self.rows: dict[str, dict] = {}         # table -> id -> row (None: no such row)
         self.dirty: dict[str, dict] = {}        # table -> id -> columns written since the flush
-        self.inserted: dict[str, list] = {}     # table -> ids inserted since the flush, in order
+        self.inserted: dict[str, list] = {}     # table -> (id, its values as inserted) since the flush
+        self.ops: list = []                     # ("insert" | "update", table, id, values as read), in order
         self.keys: dict[str, dict] = {}         # ledger table -> ledger key -> entry id, since the flush
         self.next_ids: dict[str, int] = {}
+        self.numbers: dict[tuple, int] = {}     # (table, field, period) -> the auto number's counter
+        self.numbers_dirty: set = set()         # counters moved since the flush
         self.journal: list = []                 # undo steps of the event under way
         # table -> where -> ids for_each found, until the next flush: a table written since is not
         # `untouched` (for_each hands over), and one written before the flush may be read afresh
@@ -93,6 +101,30 @@ class Overlay:
         rows = self.rows.get(table, {})
         return [rid for rid in made if _matches(rows[rid], shape, params)]
 
+    def next_number(self, table: str, field: str, period: str) -> int:
+        """engines/form/system.py's next_sequence, the counter held here until the flush."""
+        key = (table, field, period)
+        if key not in self.numbers:
+            seq = self.form.sequences
+            self.numbers[key] = self.conn.execute(sa.select(seq.c.value).where(
+                seq.c.app == self.form.name, seq.c.tbl == table, seq.c.field == field, seq.c.period == period)
+            ).scalar() or 0
+        self.journal.append(("number", key, None, self.numbers[key], key in self.numbers_dirty))
+        self.numbers[key] += 1
+        self.numbers_dirty.add(key)
+        return self.numbers[key]
+
+    def unique_taken(self, table: str, name: str, value, record_id, holders) -> bool:
+        """Whether a record other than `record_id` holds `value` (as bound) in `name`: among the rows
+        changed or made here since the flush, as they are now; among `holders` (the copy's, as last
+        flushed), those not held here with another value."""
+        wanted = self._as_read(table, {name: value})[name]
+        rows = self.rows.get(table, {})
+        for rid in [*self.dirty.get(table, {}), *(rid for rid, _cols in self.inserted.get(table, ()))]:
+            if rid != record_id and rows[rid][name] == wanted:
+                return True
+        return any((row := rows.get(rid)) is None or row[name] == wanted for rid in holders)
+
     def untouched(self, table: str) -> bool:
         """Nothing of `table` is waiting to be flushed: a query of the scratch copy sees it as it is."""
         return not self.dirty.get(table) and not self.inserted.get(table)
@@ -110,18 +142,20 @@ class Overlay:
         self.journal.append(("update", table, rid, old, before))
         dirty[rid] = (before or frozenset()) | frozenset(values)
         self.rows[table][rid] = new
+        self.ops.append(("update", table, rid, {k: new[k] for k in values}))
         return new
 
     def insert(self, table: str, values: dict, key: str | None = None) -> dict:
         """A new row with the next id (as SQLite's AUTOINCREMENT would give it); returns it as read back."""
         rid = self.next_ids.get(table) or self._first_free(table)
         self.next_ids[table] = rid + 1
+        given = {"id": rid, **self._as_read(table, values)}
         row = {c.name: None for c in self.form.sql[table].c}
-        row.update(self._as_read(table, values))
-        row["id"] = rid
+        row.update(given)
         self.journal.append(("insert", table, rid, key, None))
         self.rows.setdefault(table, {})[rid] = row
-        self.inserted.setdefault(table, []).append((rid, ("id", *values)))   # the columns it was given
+        self.inserted.setdefault(table, []).append((rid, given))
+        self.ops.append(("insert", table, rid, given))
         if key is not None:
             self.keys.setdefault(table, {})[key] = rid
         return row
@@ -146,7 +180,12 @@ class Overlay:
     def undo_event(self) -> None:
         """Put back everything the event under way changed (newest first)."""
         for kind, table, rid, old, before in reversed(self.journal):
-            if kind == "update":
+            if kind == "number":                # table: the counter's key; old: its value; before: was dirty
+                self.numbers[table] = old
+                if not before:
+                    self.numbers_dirty.discard(table)
+            elif kind == "update":
+                self.ops.pop()
                 self.rows[table][rid] = old
                 if before is None:
                     self.dirty[table].pop(rid, None)
@@ -155,6 +194,7 @@ class Overlay:
             else:
                 del self.rows[table][rid]
                 self.inserted[table].pop()
+                self.ops.pop()
                 self.next_ids[table] = rid
                 if old is not None:
                     del self.keys[table][old]
@@ -163,28 +203,22 @@ class Overlay:
     def flush(self) -> None:
         """Write what changed since the last flush. The rows stay known: nobody else writes until
         `forget` (the record service's turn)."""
-        statements = self.form.statements
-        for table, made in self.inserted.items():
-            sql, rows, later = self.form.sql[table], self.rows[table], self.dirty.get(table, {})
-            made = [(rid, tuple(sorted(set(given) | later.get(rid, frozenset())))) for rid, given in made]
-            for cols, group in _grouped(made, lambda item: item[1]):
-                stmt = statements.custom(("quick-insert", table), lambda sql=sql: sql.insert())
-                statements.run_many(self.conn, stmt, [{c: rows[rid][c] for c in cols} for rid, _ in group])
-        for table, changed in self.dirty.items():
-            sql, rows = self.form.sql[table], self.rows[table]
-            fresh = {rid for rid, _ in self.inserted.get(table, ())}    # inserted whole, as they stand
-            items = [(rid, cols) for rid, cols in changed.items() if rid not in fresh]
-            for cols, group in _grouped(items, lambda item: tuple(sorted(item[1]))):
-                stmt = statements.custom(("quick-update", table), lambda sql=sql: sql.update().where(
-                    sql.c.id == sa.bindparam(RID)))
-                statements.run_many(self.conn, stmt, [{**{c: rows[rid][c] for c in cols}, RID: rid}
-                                                      for rid, _ in group])
+        write_ops(self.form, self.conn, self.ops, self.dirty, self.rows)
         for table, made in self.inserted.items():        # new entries are seldom read again
             for rid, _cols in made:
                 self.rows[table].pop(rid, None)
                 self._decoded.get(table, {}).pop(rid, None)
                 self._linked.get(table, {}).pop(rid, None)
+        if self.numbers_dirty:
+            seq = self.form.sequences
+            upsert = sqlite_insert(seq)
+            conn = self.conn
+            conn.execute(upsert.on_conflict_do_update(index_elements=[seq.c.app, seq.c.tbl, seq.c.field, seq.c.period],
+                                                      set_={"value": upsert.excluded.value}),
+                         [{"app": self.form.name, "tbl": t, "field": f, "period": p, "value": self.numbers[(t, f, p)]}
+                          for t, f, p in sorted(self.numbers_dirty)])
         self.dirty, self.inserted, self.keys, self.journal, self.found = {}, {}, {}, [], {}
+        self.ops, self.numbers_dirty = [], set()
 
     def prefetch(self, wanted: dict) -> None:
         """The rows of {table: ids} not held yet, read a few hundred to a query. Rows held past KEPT
@@ -206,6 +240,7 @@ class Overlay:
         """Drop every row read and id counted: the record service writes next."""
         self.flush()
         self.rows, self.next_ids, self.found, self._decoded, self._linked = {}, {}, {}, {}, {}
+        self.numbers = {}
 
     # -- inside ------------------------------------------------------------------------------------
     def _first_free(self, table: str) -> int:
@@ -222,6 +257,9 @@ class Overlay:
             for c in self.form.sql[table].c:
                 impl = c.type.dialect_impl(self.dialect)
                 same = next((kind for sa_type, kind in _EXACT if isinstance(c.type, sa_type)), None)
+                if same is None and isinstance(c.type, sa.Numeric) and not isinstance(c.type, sa.Float) \
+                        and c.type.scale is not None:
+                    same = _ROUND_TRIP
                 found[c.name] = (same, impl.bind_processor(self.dialect), impl.result_processor(self.dialect, None))
         return found
 
@@ -232,18 +270,11 @@ class Overlay:
             if value is None or type(value) is same and (same is not dt.datetime or value.tzinfo is None):
                 out[name] = value
                 continue
-            if same is None:
+            if same is not _ROUND_TRIP:         # SQLite's affinity might convert it on the way in
                 raise Deopt(f"{table}.{name} may not read back as written")
             stored = bind(value) if bind is not None else value
             out[name] = result(stored) if result is not None else stored
         return out
-
-
-def _grouped(items, key):
-    groups: dict = {}
-    for item in items:
-        groups.setdefault(key(item), []).append(item)
-    return groups.items()
 
 
 def _matches(row, shape, params) -> bool:

@@ -20,6 +20,7 @@ from runtime.simulate.quick.writer import QuickWriter
 
 _ELSEWHERE = frozenset({*DATA_FUNCTIONS, "random_choice"})   # read the database, or draw at random
 _UNSUPPORTED = object()
+SET_ASIDE = 500     # events of a kind mostly handed over that go straight to the record service
 
 
 class QuickReplay:
@@ -36,21 +37,47 @@ class QuickReplay:
         self.done = 0
         self.deopts: Counter = Counter()
         self._subscribed: dict = {}
+        self._tried: dict = {}
         self._tables: dict = {}
 
     def update(self, table: str, record_id, values: dict, actor, source: str) -> None:
         """Replay one recorded update; Deopt (nothing changed) when the record service must."""
+        self._event(("update", table), lambda w: w.update(table, record_id, values), actor, source)
+
+    def create(self, table: str, values: dict, actor, source: str) -> dict:
+        """Replay one recorded create: the new record, or Deopt (nothing changed)."""
+        return self._event(("create", table), lambda w: w.create(table, values), actor, source)
+
+    def _event(self, kind, write, actor, source: str):
+        if not self._worth(kind):
+            raise Deopt("set aside")
         self.overlay.begin_event()
         self.logs = []
         try:
-            QuickWriter(self, actor, source).update(table, record_id, values)
+            record = write(QuickWriter(self, actor, source))
         except (Deopt, RecordError) as exc:
             self.overlay.undo_event()
             self.deopts[str(exc) if isinstance(exc, Deopt) else "a refusal"] += 1
+            self._tried[kind][1] += 1
             raise Deopt(str(exc)) from None
         for row in self.logs:
             self.batch.defer_insert(self.rules.log_table, row)
         self.done += 1
+        self._tried[kind][0] += 1
+        return record
+
+    def _worth(self, kind) -> bool:
+        """Whether to try this kind of event (an update of orders, say) here: not while most of the
+        last ones were handed over (each costs a flush and the rows held), for the next SET_ASIDE
+        of its events; the outcome is the same either way, only the time differs."""
+        tried = self._tried.setdefault(kind, [0, 0, 0])     # went quick, handed over, events to set aside
+        if tried[2]:
+            tried[2] -= 1
+            return False
+        if tried[1] >= 20 and tried[1] > 2 * tried[0]:
+            tried[:] = [0, 0, SET_ASIDE]
+            return False
+        return True
 
     def prefetch(self, wanted: dict) -> None:
         """Read the rows of {table: ids} not held yet, a query per 500 (the updates of a chunk)."""
@@ -86,12 +113,9 @@ class QuickReplay:
                 frozenset(f.type for f in t.fields.values()) & {"formula", "auto_number"},
                 frozenset(n for n, f in t.fields.items() if f.unique),
                 frozenset(n for n, f in t.fields.items() if self.form.ftype(f).join_table))
-        computed, unique, joined = kinds
-        if "formula" in computed or creating and computed or joined & set(values) \
-                or (t.ledger is not None and not creating):
-            raise Deopt(f"{t.name}: a formula, auto number, multi_link or ledger entry changed")
-        if creating and unique or any(values.get(n) is not None for n in unique):
-            raise Deopt(f"{t.name}: a unique value")
+        computed, _unique, joined = kinds
+        if "formula" in computed or joined & set(values) or (t.ledger is not None and not creating):
+            raise Deopt(f"{t.name}: a formula, multi_link or ledger entry changed")
 
     def _classify(self, table, kind, subs):
         rules = []

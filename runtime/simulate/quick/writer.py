@@ -9,6 +9,7 @@ conditions and values, their `RunContext`, the run log's rows. Anything it does 
 raises Deopt, and the event goes to the record service."""
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 from engines.common import clock
@@ -16,7 +17,7 @@ from engines.form.events import RecordEvent
 from engines.form.ledger import lots
 from engines.form.ledger.post import entry_columns
 from engines.form.records import MAX_CASCADE_DEPTH
-from engines.form.validation import clean_values
+from engines.form.validation import clean_values, holders
 from engines.rules import runlog
 from engines.rules.running import RunContext
 from runtime.simulate.quick.errors import Deopt
@@ -68,14 +69,15 @@ class QuickWriter:
         return record
 
     def create(self, table: str, values: dict, ledger=None) -> dict:
-        """Writer.create of a record that is not a ledger entry (a ledger's entries come by `post`)."""
+        """Writer.create: a record, or a ledger's entry (a credit: `_create_entry`)."""
         t = self.form.tables[table]
+        if t.ledger is not None:    # every create of an entry is a post, whoever makes it (Writer.create)
+            return self._create_entry(table, values, ledger or {})
         self.writes += 1
-        if t.ledger is not None or ledger is not None:
-            raise Deopt(f"an entry of {table} made directly")
         self.quick.plain_table(t, values, creating=True)
         clean, joins = clean_values(self, t, values, None)
         now = clock.utcnow_naive()
+        self._fill_auto_numbers(t, clean, now)
         row = {**{k: self._to_db(t, k, v) for k, v in clean.items()},
                "created_at": now, "updated_at": now, "created_by": self.actor, "updated_by": self.actor}
         new_id = self.quick.overlay.insert(table, row)["id"]
@@ -103,6 +105,8 @@ class QuickWriter:
         self.writes += 1
         self.quick.plain_table(t, fields, creating=True)
         led = t.ledger
+        if self.form.tables[led.account_table].fields[led.balance].type != "integer":
+            raise Deopt("a ledger of money (its balance moves by SQLite's REAL arithmetic)")
         clean, _joins = clean_values(self, t, fields, None)
         now = clock.utcnow_naive()
         row = {**{k: self._to_db(t, k, v) for k, v in clean.items()},
@@ -133,6 +137,20 @@ class QuickWriter:
         if self._emit("created", t, new_id, None, record, frozenset(clean)):
             record = self.get(table, new_id)
         return record
+
+    def _fill_auto_numbers(self, t, clean, now):
+        """Writer._fill_auto_numbers, the counters held by the overlay."""
+        local = now.replace(tzinfo=dt.timezone.utc).astimezone(self.form.timezone)
+        for name, f in t.fields.items():
+            if f.type == "auto_number":
+                ftype = self.form.ftype(f)
+                n = self.quick.overlay.next_number(t.name, name, ftype.period_key(f, local))
+                clean[name] = ftype.render(f, local, n)
+
+    def unique_taken(self, t, name, value, record_id) -> bool:
+        """Writer.unique_taken on the copy as last flushed and the rows changed or made here since."""
+        return self.quick.overlay.unique_taken(t.name, name, value, record_id,
+                                               holders(self, t, name, value, record_id, limit=50))
 
     def _to_db(self, t, name, value):
         f = t.fields[name]
