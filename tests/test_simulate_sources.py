@@ -52,6 +52,15 @@ def at(day: str, hour: int = 10) -> dt.datetime:
     return dt.datetime.fromisoformat(f"{day}T{hour:02d}:00:00+08:00").astimezone(dt.timezone.utc)
 
 
+def signed_in(platform, username, password, page):
+    """A test client of the platform's web app signed in as `username`, and its CSRF header (from `page`)."""
+    app = create_app(platform)
+    app.config["TESTING"] = True
+    client = app.test_client()
+    sign_in(client, username, password)
+    return client, {"X-CSRFToken": csrf_from(client.get(page).get_data(as_text=True))}
+
+
 def test_presses_events_and_expiry_firings_are_replayed(db_url, tmp_path):
     live = tmp_path / "live.yaml"
     live.write_text(APP, encoding="utf-8")
@@ -63,12 +72,9 @@ def test_presses_events_and_expiry_firings_are_replayed(db_url, tmp_path):
     grant(platform, "sam", "club", "staff")
     with clock.fixed_at(at("2026-06-01")):
         member = inst.records.create("members", {"name": "Mia"})["id"]
-    app = create_app(platform)
-    app.config["TESTING"] = True
-    mia, sam = app.test_client(), app.test_client()
-    sign_in(mia, "mia", "mia-password-1")
-    sign_in(sam, "sam", "sam-password-1")
-    csrf = {c: {"X-CSRFToken": csrf_from(c.get("/club/members/").get_data(as_text=True))} for c in (mia, sam)}
+    (mia, mia_csrf), (sam, sam_csrf) = (signed_in(platform, name, f"{name}-password-1", "/club/members/")
+                                        for name in ("mia", "sam"))
+    csrf = {mia: mia_csrf, sam: sam_csrf}
     for day in ("2026-07-01", "2026-07-02"):          # two check-ins, expiring on the 31st of July and 1st August
         with clock.fixed_at(at(day)):
             assert mia.post(f"/api/club/members/{member}/actions/check_in", headers=csrf[mia]).status_code == 200
@@ -150,11 +156,7 @@ def test_a_card_opened_in_the_period_keeps_its_number_in_the_replay(db_url, tmp_
     with clock.fixed_at(at("2026-07-03")):
         opened = records.create("cards", {"member": member}, source="page")
     assert (first["card_no"], closed["card_no"], opened["card_no"]) == ("82600000001", "82600000002", "82600000003")
-    app = create_app(platform)
-    app.config["TESTING"] = True
-    sam = app.test_client()
-    sign_in(sam, "sam", "sam-password-1")
-    csrf = {"X-CSRFToken": csrf_from(sam.get("/cardclub/members/").get_data(as_text=True))}
+    sam, csrf = signed_in(platform, "sam", "sam-password-1", "/cardclub/members/")
     with clock.fixed_at(at("2026-07-05")):
         sale = sam.post("/api/cardclub/events/pos_sale", json={"card_no": opened["card_no"], "amount": "120.50"},
                         headers={**csrf, "Idempotency-Key": "sale-1"})

@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+from itertools import groupby
 from types import MappingProxyType
 
 
@@ -115,8 +116,5 @@ class UnitState:
         pending, self._pending = self._pending, {}
         for table, rows in pending.items():
             stmt = statements.custom(("insert", table), table.insert)
-            start = 0
-            for i in range(1, len(rows) + 1):
-                if i == len(rows) or rows[i].keys() != rows[start].keys():
-                    statements.run_many(conn, stmt, rows[start:i])
-                    start = i
+            for _cols, run in groupby(rows, key=dict.keys):
+                statements.run_many(conn, stmt, list(run))

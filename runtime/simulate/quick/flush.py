@@ -5,6 +5,8 @@ write in the order it happened, as the record service made them. That order went
 live and in the record service's replay alike, so it goes through again."""
 from __future__ import annotations
 
+from itertools import groupby
+
 import sqlalchemy as sa
 
 from engines.form.statements import RID
@@ -43,18 +45,13 @@ def _by_net_effect(form, conn, ops, dirty, rows) -> None:
 def _runs(form, conn, ops) -> None:
     """`ops` in order, an executemany per run of the same kind, table and columns."""
     statements = form.statements
-    start = 0
-    for i in range(1, len(ops) + 1):
-        if i < len(ops) and ops[i][:2] == ops[start][:2] and ops[i][3].keys() == ops[start][3].keys():
-            continue
-        kind, table = ops[start][:2]
+    for (kind, table, _cols), run in groupby(ops, key=lambda op: (op[0], op[1], op[3].keys())):
         if kind == "insert":
             sql = form.sql[table]
             statements.run_many(conn, statements.custom(("quick-insert", table), lambda sql=sql: sql.insert()),
-                                [values for _k, _t, _rid, values in ops[start:i]])
+                                [values for _k, _t, _rid, values in run])
         else:
-            statements.run_many(conn, _update(form, table), [{**values, RID: rid} for _k, _t, rid, values in ops[start:i]])
-        start = i
+            statements.run_many(conn, _update(form, table), [{**values, RID: rid} for _k, _t, rid, values in run])
 
 
 def _update(form, table):

@@ -2,10 +2,10 @@
 last flush, in memory; the flush writes it with one executemany per table and column set.
 
 Rows are held as the driver gives them back (the types' result processors applied), and a value
-written is held as it would read back (bind, then result processor): the record service reads its
-own writes back the same way (UPDATE ... RETURNING), so a rule later in the cascade sees the same
-values on both paths. A column whose value the database itself may change on the way in (SQLite's
-NUMERIC affinity turning a decimal into a float) is not written here: `Deopt`.
+written is held as it would read back: the record service reads its own writes back the same way
+(UPDATE ... RETURNING), so a rule later in the cascade sees the same values on both paths. A value
+of the column's own Python type reads back as itself; a NUMERIC with a scale goes through its bind
+and result processors; any other value (one SQLite's affinity might convert) is a `Deopt`.
 
 An event's writes are journalled, so that an event the quick replay cannot finish leaves nothing:
 `undo_event` puts back what it changed before the replay flushes and hands it to the record service.
@@ -168,11 +168,8 @@ class Overlay:
             self._decoded[table][rid] = (new, decode_changed(self.form, t, hit[1], new, names))
         hit = self._linked.get(table, {}).get(rid)
         if hit is not None and hit[0] is old:
-            values = dict(hit[1])
-            for name in names:
-                f, value = t.fields.get(name), new[name]
-                values[name] = self.form.ftype(f).from_db(f, value) if f is not None and value is not None else value
-            self._linked[table][rid] = (new, values)
+            changed = loaded_values(self.form, t.fields, {name: new[name] for name in names})
+            self._linked[table][rid] = (new, {**hit[1], **changed})
 
     def begin_event(self) -> None:
         self.journal = []
@@ -239,8 +236,7 @@ class Overlay:
     def forget(self) -> None:
         """Drop every row read and id counted: the record service writes next."""
         self.flush()
-        self.rows, self.next_ids, self.found, self._decoded, self._linked = {}, {}, {}, {}, {}
-        self.numbers = {}
+        self.rows, self.next_ids, self.numbers, self._decoded, self._linked = {}, {}, {}, {}, {}
 
     # -- inside ------------------------------------------------------------------------------------
     def _first_free(self, table: str) -> int:
