@@ -80,3 +80,21 @@ def test_outside_a_transaction_and_with_a_default_sqlalchemy_runs_it(db):
     md.create_all(engine)
     with engine.begin() as conn:
         assert direct.execute(conn, d.insert().returning(d.c.n), {"id": 1}).scalar() == 7
+
+
+def test_datetimes_are_written_as_sqlalchemy_writes_them(db):
+    """The plan's own DATETIME binding (isoformat) gives SQLAlchemy's text for every kind of value it takes."""
+    engine, t = db
+    direct = DirectExecutor(engine.dialect)
+    values = [dt.datetime(1, 1, 1), dt.datetime(999, 12, 31, 23, 59, 59, 999999), AT,
+              dt.datetime(2026, 7, 1, 0, 0, 0, 5), dt.datetime(9999, 12, 31, 23, 59, 59, 1),
+              dt.datetime(2026, 7, 1, 8, tzinfo=dt.timezone(dt.timedelta(hours=8))), dt.date(2024, 3, 5), None]
+    with engine.begin() as conn:
+        for i, value in enumerate(values):
+            direct.execute(conn, t.insert(), {"at": value, "code": f"d{i}"})
+            conn.execute(t.insert(), {"at": value, "code": f"s{i}"})
+        direct.execute_many(conn, t.insert(), [{"at": value, "code": f"m{i}"} for i, value in enumerate(values)])
+        text = dict(conn.exec_driver_sql("SELECT code, at FROM t").all())
+    for i in range(len(values)):
+        assert text[f"d{i}"] == text[f"s{i}"] == text[f"m{i}"]
+    assert text["d1"] == "0999-12-31 23:59:59.999999" and text["d5"] == "2026-07-01 08:00:00.000000"

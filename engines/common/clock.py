@@ -10,26 +10,31 @@ import datetime as dt
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-_FIXED: ContextVar[dt.datetime | None] = ContextVar("tessera_clock", default=None)
+# the fixed moment as (aware UTC, naive UTC): a write reads the naive one a dozen times per event
+_FIXED: ContextVar[tuple | None] = ContextVar("tessera_clock", default=None)
+
+
+def _moment(moment: dt.datetime) -> tuple:
+    aware = moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
+    return aware, aware.replace(tzinfo=None)
 
 
 def now(tz: dt.tzinfo = dt.timezone.utc) -> dt.datetime:
     """The aware time in `tz`: the fixed moment when one is set, else the real time."""
     fixed = _FIXED.get()
-    return dt.datetime.now(tz) if fixed is None else fixed.astimezone(tz)
+    return dt.datetime.now(tz) if fixed is None else fixed[0].astimezone(tz)
 
 
 def utcnow_naive() -> dt.datetime:
     """Naive UTC, as every stored time."""
-    return now().replace(tzinfo=None)
+    fixed = _FIXED.get()
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) if fixed is None else fixed[1]
 
 
 @contextmanager
 def fixed_at(moment: dt.datetime):
     """Within the block, this context's clock reads `moment` (naive = UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    token = _FIXED.set(moment)
+    token = _FIXED.set(_moment(moment))
     try:
         yield
     finally:
@@ -43,7 +48,7 @@ def stepped():
     token = _FIXED.set(_FIXED.get())
 
     def step(moment: dt.datetime) -> None:
-        _FIXED.set(moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc))
+        _FIXED.set(_moment(moment))
 
     try:
         yield step

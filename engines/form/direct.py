@@ -12,7 +12,11 @@ in autocommit), and a statement whose compiled form needs SQLAlchemy's own work 
 """
 from __future__ import annotations
 
+import datetime as dt
+from operator import itemgetter
+
 import sqlalchemy as sa
+from sqlalchemy.dialects.sqlite.base import DATETIME as SQLITE_DATETIME
 
 _FALLBACK = object()      # a plan that is not direct: SQLAlchemy runs the statement
 
@@ -62,14 +66,27 @@ class _Plan:
         self.sql = compiled.string
         binds = compiled.binds
         self.order = list(compiled.positiontup)
-        self.processors = [binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in self.order]
+        self.processors = [_bind_processor(binds[name].type.dialect_impl(dialect), dialect) for name in self.order]
         self.defaults = {name: bp.effective_value for name, bp in binds.items() if not bp.required}
+        # all names given (the usual case): the values picked in C, then the few processors applied
+        self.pick = itemgetter(*self.order) if len(self.order) > 1 else (lambda params, n=self.order: (params[n[0]],)) \
+            if self.order else (lambda params: ())
+        self.processed = [(i, proc) for i, proc in enumerate(self.processors) if proc is not None]
         columns = list(stmt.exported_columns)      # a DML statement without RETURNING has none
         self.results = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
         self.keys = None          # the result's column names, from the first execution's cursor
 
     def bound(self, params: dict) -> list:
         """The driver's positional values of one set of parameters, through the types' bind processors."""
+        try:
+            values = list(self.pick(params))
+        except KeyError:
+            return self._bound_with_defaults(params)
+        for i, proc in self.processed:
+            values[i] = proc(values[i])
+        return values
+
+    def _bound_with_defaults(self, params: dict) -> list:
         values = []
         for name, proc in zip(self.order, self.processors):
             v = params[name] if name in params else self.defaults[name]
@@ -100,6 +117,20 @@ class _Plan:
         procs, keys = self.results, self.keys
         return Rows([{k: (v if p is None or v is None else p(v)) for k, p, v in zip(keys, procs, row)}
                      for row in fetched])
+
+
+def _bind_processor(impl, dialect):
+    """The type's bind processor; SQLite's DATETIME in its default storage format by isoformat, which
+    writes the same text (tests/test_direct_statements.py) in a fraction of the time."""
+    slow = impl.bind_processor(dialect)
+    if type(impl) is not SQLITE_DATETIME or impl._storage_format != SQLITE_DATETIME._storage_format:
+        return slow
+
+    def process(value):
+        if type(value) is dt.datetime and value.tzinfo is None:
+            return value.isoformat(" ", "microseconds")
+        return slow(value)
+    return process
 
 
 class DirectExecutor:

@@ -218,20 +218,32 @@ class Overlay:
         self.ops, self.numbers_dirty = [], set()
 
     def prefetch(self, wanted: dict) -> None:
-        """The rows of {table: ids} not held yet, read a few hundred to a query. Rows held past KEPT
-        are dropped first (when all is flushed), so that memory stays flat over a long period."""
+        """The rows of {table: ids} not held yet, and the records they link to (an order's member,
+        whom its rules read and credit), read a few hundred to a query. Rows held past KEPT are
+        dropped first (when all is flushed), so that memory stays flat over a long period."""
         if not self.dirty and not self.inserted and sum(len(rows) for rows in self.rows.values()) > KEPT:
             self.rows, self._decoded, self._linked = {}, {}, {}
-        statements = self.form.statements
+        targets: dict = {}
         for table, ids in wanted.items():
-            rows = self.rows.setdefault(table, {})
-            missing = sorted({rid for rid in ids if rid not in rows})
-            for start in range(0, len(missing), 500):
-                part = missing[start:start + 500]
-                for rid in part:
-                    rows[rid] = None
-                for found in self.conn.execute(statements.select_rows(table), {"ids": part}).mappings():
-                    rows[found["id"]] = dict(found)
+            rows = self._read(table, ids)
+            for name, f in self.form.link_fields[table]:
+                if f.type == "link":
+                    targets.setdefault(f.table, set()).update(
+                        row[name] for rid in ids if (row := rows[rid]) is not None and row[name] is not None)
+        for table, ids in targets.items():
+            self._read(table, ids)
+
+    def _read(self, table: str, ids) -> dict:
+        statements = self.form.statements
+        rows = self.rows.setdefault(table, {})
+        missing = sorted({rid for rid in ids if rid not in rows})
+        for start in range(0, len(missing), 500):
+            part = missing[start:start + 500]
+            for rid in part:
+                rows[rid] = None
+            for found in self.conn.execute(statements.select_rows(table), {"ids": part}).mappings():
+                rows[found["id"]] = dict(found)
+        return rows
 
     def forget(self) -> None:
         """Drop every row read and id counted: the record service writes next."""
