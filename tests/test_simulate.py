@@ -178,21 +178,29 @@ def test_bad_dates_are_a_clear_error(tmp_path):
     assert done.returncode == 2 and "'2026-13-01' is not a date" in done.stderr
 
 
+def admin_client(platform):
+    """A test client of the platform's web app, signed in as a new administrator."""
+    from runtime.auth import create_user
+    from runtime.webapp import create_app
+    from tests.conftest import sign_in
+
+    create_user(platform, "boss", "boss-password-1", is_admin=True)
+    app = create_app(platform)
+    app.config["TESTING"] = True
+    client = app.test_client()
+    sign_in(client, "boss", "boss-password-1")
+    return client
+
+
 def test_the_page_beside_the_definition_upload_shows_the_report(history, tmp_path):
     import io
 
-    from runtime.auth import create_user
-    from runtime.webapp import create_app
-    from tests.conftest import csrf_from, sign_in
+    from tests.conftest import csrf_from
 
     url, live, _ids = history
     platform = Platform.from_files([live], url)
     try:
-        create_user(platform, "boss", "boss-password-1", is_admin=True)
-        app = create_app(platform)
-        app.config["TESTING"] = True
-        client = app.test_client()
-        sign_in(client, "boss", "boss-password-1")
+        client = admin_client(platform)
         apps_page = client.get("/_admin/apps").get_data(as_text=True)
         assert "/_admin/simulate/shop" in apps_page
         token = csrf_from(client.get("/_admin/simulate/shop").get_data(as_text=True))
@@ -251,7 +259,48 @@ def test_the_page_beside_the_definition_upload_shows_the_report(history, tmp_pat
         running = client.get(run_page).get_data(as_text=True)
         assert 'http-equiv="refresh"' in running and "正在重放" in running
         broken = send("/_admin/simulate/shop?format=json", definition=(io.BytesIO(b"app: shop\ntables: 3\n"), "x.yaml"))
-        assert broken.status_code == 422 and "tables" in broken.get_json()["error"]["fields"]["definition"]
+        assert broken.status_code == 422 and "x.yaml:2:9: tables: expected a mapping" in \
+            broken.get_json()["error"]["fields"]["definition"]       # named as sent, not as the temporary copy
+    finally:
+        platform.dispose()
+
+
+def test_the_yaml_editors_text_is_simulated_before_it_is_saved(history, tmp_path):
+    """The YAML editor (the definition editor) sends its text as it stands, not saved, to the simulation;
+    the file on disk and the app served stay as they were."""
+    from tests.conftest import csrf_from
+
+    url, live, _ids = history
+    platform = Platform.from_files([live], url)
+    try:
+        client = admin_client(platform)
+        before = _digest(Path(live))
+        with clock.fixed_at(dt.datetime(2026, 10, 1, 4)):          # noon in Shanghai
+            editor = client.get("/_admin/designer/shop/yaml").get_data(as_text=True)
+        form = re.search(r'<form method="post" id="yaml-simulate".*?</form>', editor, re.S).group(0)
+        assert 'action="/_admin/simulate/shop"' in form and 'target="_blank"' in form
+        assert 'name="from" value="2026-07-03"' in form and 'name="to" value="2026-09-30"' in form
+        assert "保存之前" in form and 'name="definition_text"' in form
+        edited = SHOP.replace("HOOK_URL", "http://127.0.0.1:9/none").replace("* 1)", "* 1.5)")
+        fields = {"csrf_token": csrf_from(form), "from": "2026-07-01", "to": "2026-09-30", "definition_text": edited}
+        report = client.post("/_admin/simulate/shop?format=json", data=fields).get_json()
+        assert report["totals"]["change"]["liability"] == "9.51"
+        assert report["definition"] == "live.yaml (YAML editor, not saved)"
+        started = client.post("/_admin/simulate/shop", data=fields)
+        assert started.status_code == 303, started.get_data(as_text=True)[-2000:]
+        deadline = time.monotonic() + 60
+        while (run := client.get(started.headers["Location"] + "?format=json").get_json())["status"] == "running":
+            assert time.monotonic() < deadline, run
+            time.sleep(0.2)
+        shown = client.get(started.headers["Location"]).get_data(as_text=True)
+        assert "live.yaml（YAML 编辑器中的文本，未保存）" in shown and "<strong>951</strong>" in shown
+        broken = client.post("/_admin/simulate/shop", data={**fields, "definition_text": edited.replace("tables:", "tables: 3\nx:")})
+        assert broken.status_code == 422
+        assert "live.yaml:5:9: tables: expected a mapping" in broken.get_data(as_text=True)    # the editor's lines
+        empty = client.post("/_admin/simulate/shop", data={**fields, "definition_text": ""})
+        assert empty.status_code == 400 and "请先选择定义文件" in empty.get_data(as_text=True)
+        assert _digest(Path(live)) == before
+        assert platform.apps["shop"].app.source == live and "* 1)" in Path(live).read_text(encoding="utf-8")
     finally:
         platform.dispose()
 

@@ -2,11 +2,14 @@
 two JSON endpoints both pages post to (check, save). See docs/designer.md."""
 from __future__ import annotations
 
+import datetime as dt
 import json
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, jsonify, make_response, render_template, request, url_for
 from jinja2.utils import htmlsafe_json_dumps
 
+from engines.common import clock
 from engines.form.fields import field_types
 from engines.form.web import current_lang
 from runtime.admin_links import add_admin_link, admins_only
@@ -102,4 +105,11 @@ def _page(app_name: str, template: str):
     }
     # not the `tojson` filter: it sorts keys, and the order of tables and fields is the design
     data_json = htmlsafe_json_dumps(data, dumps=json.dumps, ensure_ascii=False)
-    return render_template(template, inst=inst, data=data, data_json=data_json, txt=data["text_of"])
+    return render_template(template, inst=inst, data=data, data_json=data_json, txt=data["text_of"],
+                           period=_last_quarter(inst.app.timezone))
+
+
+def _last_quarter(zone: str) -> tuple[str, str]:
+    """The YAML editor's simulation period to start with: the 90 days up to yesterday, in the app's zone."""
+    yesterday = clock.now(ZoneInfo(zone)).date() - dt.timedelta(days=1)
+    return (yesterday - dt.timedelta(days=89)).isoformat(), yesterday.isoformat()

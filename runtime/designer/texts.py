@@ -62,6 +62,12 @@ TEXT = MappingProxyType({
     "valid": N_("The definition is valid."),
     "line": N_("line {n}"),
     "failed": N_("The server did not answer; nothing was saved."),
+    "simulate_heading": N_("Before saving: what would these rules have done?"),
+    "simulate_help": N_("Replays the period's recorded events through the text above, saved or not, on a copy "
+                        "of the database, and shows the report in a new tab. Nothing is saved, changed or sent."),
+    "simulate_from": N_("From"),
+    "simulate_to": N_("To"),
+    "simulate": N_("Simulate on past events"),
 })
 
 

@@ -16,12 +16,14 @@ from builder import BuildFailed, compile_app
 from engines.common.labels import msg
 from engines.form.web import current_actor, current_lang
 from runtime.admin_links import admins_only
+from runtime.designer.checking import error_place
 from runtime.simulate.errors import SimulationError
 from runtime.simulate.report import point_value
 from runtime.simulate.runs import SimulationRuns
 from runtime.simulate.run import simulate_apps
 
 MAX_DEFINITION = 5 * 1024 * 1024
+FROM_EDITOR = " (YAML editor, not saved)"      # after the file's name: the text the YAML editor sent
 
 TEXT = MappingProxyType({
     "heading": msg("Simulate rules on past events", "用历史事件模拟规则"),
@@ -58,6 +60,7 @@ TEXT = MappingProxyType({
     "replaying": msg("Replaying: {done} of {total} events", "正在重放：第 {done} / {total} 个事件"),
     "stopped": msg("The simulation stopped (its server process went away). Start it again.",
                    "模拟已中止（运行它的服务进程已退出），请重新开始。"),
+    "from_editor": msg(FROM_EDITOR, "（YAML 编辑器中的文本，未保存）"),
     "failed_run": msg("The simulation could not run:", "模拟无法运行："),
 })
 
@@ -84,8 +87,7 @@ def simulate_blueprint() -> Blueprint:
         value = point_value(fields["point_value"] or "0.01")
         if value is None:
             problems["point_value"] = TEXT["bad_value"].get(lang)
-        sent = request.files.get("definition")
-        data = sent.read(MAX_DEFINITION + 1) if sent is not None and sent.filename else b""
+        data, name = _sent_definition(inst)
         if not data:
             problems["definition"] = TEXT["no_file"].get(lang)
         elif len(data) > MAX_DEFINITION:
@@ -96,18 +98,16 @@ def simulate_blueprint() -> Blueprint:
             return _answer(app_name, fields, problems={"from": TEXT["bad_order"].get(lang)}), 400
         platform = current_app.extensions["tessera.platform"]
         try:
-            new_app = _compile_beside(inst.app.source, data)
+            new_app = _compile_beside(inst.app.source, data, name)
             if request.args.get("format") != "json":     # the page: in the background, then its progress
-                run_id = SimulationRuns(platform).start(inst.app, new_app, first, last, value, sent.filename,
+                run_id = SimulationRuns(platform).start(inst.app, new_app, first, last, value, name,
                                                         current_actor())
                 return redirect(url_for("simulate.progress", app_name=app_name, run_id=run_id), 303)
             report = simulate_apps(platform.engine.url.render_as_string(hide_password=False), inst.app, new_app,
                                    first, last, point_value=value, media_dir=platform.media_dir)
-        except BuildFailed as exc:
-            return _answer(app_name, fields, problems={"definition": "\n".join(str(e) for e in exc.errors)}), 422
         except SimulationError as exc:
             return _answer(app_name, fields, problems={"definition": str(exc)}), 422
-        report["definition"] = sent.filename        # the sent file, not the temporary copy compiled
+        report["definition"] = name        # the sent file, not the temporary copy compiled
         return _answer(app_name, fields, report=report)
 
     @bp.get("/_admin/simulate/<app_name>/runs/<int:run_id>")
@@ -137,14 +137,28 @@ def _served(app_name):
     return inst
 
 
-def _compile_beside(source: str, data: bytes):
-    """Compile the sent definition from beside the live one, so its includes resolve as the live one's."""
+def _sent_definition(inst) -> tuple[bytes, str]:
+    """The new definition and its name: an uploaded file, or the YAML editor's text (not saved:
+    /_admin/designer/<app>/yaml posts what it shows, so a change is simulated before it goes live)."""
+    sent = request.files.get("definition")
+    if sent is not None and sent.filename:
+        return sent.read(MAX_DEFINITION + 1), sent.filename
+    text = request.form.get("definition_text", "")
+    return text.encode("utf-8"), os.path.basename(inst.app.source) + FROM_EDITOR
+
+
+def _compile_beside(source: str, data: bytes, name: str):
+    """Compile the sent definition from beside the live one, so its includes resolve as the live one's;
+    its errors name it as sent (`name`), not the temporary copy."""
     folder = os.path.dirname(os.path.abspath(source))
     fd, path = tempfile.mkstemp(prefix=".simulate-", suffix=".yaml", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         return compile_app(path)
+    except BuildFailed as exc:
+        raise SimulationError("\n".join(error_place(e, path, name.replace(FROM_EDITOR, ""))["text"]
+                                         for e in exc.errors)) from None
     finally:
         os.unlink(path)
 
@@ -159,5 +173,7 @@ def _answer(app_name, fields, report=None, problems=None):
 
 def _page(app_name, fields=None, report=None, problems=None, run=None):
     lang = current_lang()
+    txt = {k: v.get(lang) for k, v in TEXT.items()}
+    shown = report["definition"].replace(FROM_EDITOR, txt["from_editor"]) if report and report.get("definition") else None
     return render_template("tessera/simulate.html", app_name=app_name, fields=fields or {}, report=report,
-                           problems=problems or {}, run=run, txt={k: v.get(lang) for k, v in TEXT.items()})
+                           problems=problems or {}, run=run, txt=txt, definition=shown)

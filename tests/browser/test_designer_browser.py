@@ -185,3 +185,44 @@ def test_without_dragging_a_click_adds_a_field_and_the_buttons_move_it(server, b
     order = page.eval_on_selector_all("#canvas li[data-field]", fields)
     assert len(order) == count + 1 and order.index("email_1") == count - 2
     assert page.get_attribute("#canvas li.selected", "data-field") == "email_1"
+
+
+def test_a_changed_earn_rate_in_the_yaml_editor_is_simulated_before_it_is_saved(server, loyalty_file, browse):
+    """Issue 9 from the definition editor: an operator raises the normal earn rate in the YAML editor,
+    simulates last July on past orders without saving, and reads the extra points in the new tab;
+    the file and the points served stay as they were."""
+    import datetime as dt
+
+    from engines.common import clock
+
+    base, platform = server
+    records = platform.apps["loyalty"].records
+    with clock.fixed_at(dt.datetime(2026, 6, 20, 2)):
+        member = records.create("members", {"name": "Mia", "phone": "13800138000"})
+    for day, amount in ((3, "300.00"), (18, "120.40")):                    # two orders completed in July
+        with clock.fixed_at(dt.datetime(2026, 7, day, 2)):
+            order = records.create("orders", {"order_no": f"J-{day}", "member": member["id"], "amount": amount,
+                                              "status": "paid"})
+            records.update("orders", order["id"], {"status": "completed"})
+    before = loyalty_file.read_bytes()
+    page, step = browse(**DESK)
+    sign_in(page, base)
+    page.goto(f"{base}/_admin/designer/loyalty/yaml")
+    page.wait_for_selector("#yaml-status:has-text('valid')")
+    type_over(page, "{'normal': 1,", "{'normal': 2,")
+    page.wait_for_selector("#yaml-status:has-text('valid')")
+    page.fill("#yaml-simulate input[name=from]", "2026-07-01")
+    page.fill("#yaml-simulate input[name=to]", "2026-07-31")
+    step("rate changed, period set")
+    with page.context.expect_page() as opened:
+        page.click("#yaml-simulate-run")
+    report = opened.value
+    report.wait_for_selector("#sim-totals", timeout=60000)            # the run page reloads until it is done
+    totals = report.inner_text("#sim-totals")
+    assert "420\t840\t420" in totals, totals                       # issued: 300 + 120 points, doubled, the change
+    assert "YAML editor, not saved" in report.inner_text("#sim-definition")
+    assert loyalty_file.read_bytes() == before                       # nothing saved
+    assert page.input_value("#yaml-text").count("{'normal': 2,") == 1   # the editor keeps the unsaved change
+    with platform.engine.connect() as conn:
+        ledger = platform.apps["loyalty"].form.sql["points_ledger"]
+        assert conn.execute(sa.select(sa.func.sum(ledger.c.change))).scalar() == 420     # live points as they were

@@ -75,6 +75,10 @@
   });
   area.addEventListener("scroll", sync);
   document.getElementById("designer-save").addEventListener("click", () => save(false));
+  // simulating sends the text as it stands, saved or not (the form opens the run in a new tab)
+  document.getElementById("yaml-simulate").addEventListener("submit", (event) => {
+    event.target.elements.definition_text.value = area.value;
+  });
   paint();
   check();
 })();
