@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import json
 import os
 import re
@@ -226,6 +227,8 @@ def test_the_page_beside_the_definition_upload_shows_the_report(history, tmp_pat
         assert page.status_code == 200
         text = page.get_data(as_text=True)
         assert 'http-equiv="refresh"' not in text           # done: the page stops reloading
+        link = re.search(r'id="sim-json" href="([^"]+)" download="simulation-shop-\d+.json">下载报告（JSON）', text)
+        assert link and client.get(html.unescape(link.group(1))).get_json()["report"] == run["report"]
         assert "<th>发放积分</th><td>1900</td><td>2851</td><td><strong>951</strong></td>" in text.replace("\n", "")
         assert "Carol" in text and "carol@example.com" in text
         quick = run["report"]["events"]["quick"]      # the completions below the VIP mark, in memory

@@ -60,6 +60,7 @@ TEXT = MappingProxyType({
     "replaying": msg("Replaying: {done} of {total} events", "正在重放：第 {done} / {total} 个事件"),
     "stopped": msg("The simulation stopped (its server process went away). Start it again.",
                    "模拟已中止（运行它的服务进程已退出），请重新开始。"),
+    "json": msg("Download the report (JSON)", "下载报告（JSON）"),
     "from_editor": msg(FROM_EDITOR, "（YAML 编辑器中的文本，未保存）"),
     "failed_run": msg("The simulation could not run:", "模拟无法运行："),
 })
