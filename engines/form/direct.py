@@ -69,8 +69,7 @@ class _Plan:
         self.processors = [_bind_processor(binds[name].type.dialect_impl(dialect), dialect) for name in self.order]
         self.defaults = {name: bp.effective_value for name, bp in binds.items() if not bp.required}
         # all names given (the usual case): the values picked in C, then the few processors applied
-        self.pick = itemgetter(*self.order) if len(self.order) > 1 else (lambda params, n=self.order: (params[n[0]],)) \
-            if self.order else (lambda params: ())
+        self.pick = _picker(self.order)
         self.processed = [(i, proc) for i, proc in enumerate(self.processors) if proc is not None]
         columns = list(stmt.exported_columns)      # a DML statement without RETURNING has none
         self.results = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
@@ -117,6 +116,14 @@ class _Plan:
         procs, keys = self.results, self.keys
         return Rows([{k: (v if p is None or v is None else p(v)) for k, p, v in zip(keys, procs, row)}
                      for row in fetched])
+
+
+def _picker(names: list):
+    """params -> the tuple of their values in `names`' order (itemgetter gives a bare value for one name)."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda params: (params[name],)
+    return itemgetter(*names) if names else (lambda params: ())
 
 
 def _bind_processor(impl, dialect):

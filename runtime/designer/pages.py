@@ -106,10 +106,10 @@ def _page(app_name: str, template: str):
     # not the `tojson` filter: it sorts keys, and the order of tables and fields is the design
     data_json = htmlsafe_json_dumps(data, dumps=json.dumps, ensure_ascii=False)
     return render_template(template, inst=inst, data=data, data_json=data_json, txt=data["text_of"],
-                           period=_last_quarter(inst.app.timezone))
+                           period=_recent_days(inst.app.timezone))
 
 
-def _last_quarter(zone: str) -> tuple[str, str]:
+def _recent_days(zone: str) -> tuple[str, str]:
     """The YAML editor's simulation period to start with: the 90 days up to yesterday, in the app's zone."""
     yesterday = clock.now(ZoneInfo(zone)).date() - dt.timedelta(days=1)
     return (yesterday - dt.timedelta(days=89)).isoformat(), yesterday.isoformat()

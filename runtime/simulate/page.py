@@ -88,7 +88,7 @@ def simulate_blueprint() -> Blueprint:
         value = point_value(fields["point_value"] or "0.01")
         if value is None:
             problems["point_value"] = TEXT["bad_value"].get(lang)
-        data, name = _sent_definition(inst)
+        data, name, file = _sent_definition(inst)
         if not data:
             problems["definition"] = TEXT["no_file"].get(lang)
         elif len(data) > MAX_DEFINITION:
@@ -99,7 +99,7 @@ def simulate_blueprint() -> Blueprint:
             return _answer(app_name, fields, problems={"from": TEXT["bad_order"].get(lang)}), 400
         platform = current_app.extensions["tessera.platform"]
         try:
-            new_app = _compile_beside(inst.app.source, data, name)
+            new_app = _compile_beside(inst.app.source, data, file)
             if request.args.get("format") != "json":     # the page: in the background, then its progress
                 run_id = SimulationRuns(platform).start(inst.app, new_app, first, last, value, name,
                                                         current_actor())
@@ -138,19 +138,20 @@ def _served(app_name):
     return inst
 
 
-def _sent_definition(inst) -> tuple[bytes, str]:
-    """The new definition and its name: an uploaded file, or the YAML editor's text (not saved:
-    /_admin/designer/<app>/yaml posts what it shows, so a change is simulated before it goes live)."""
+def _sent_definition(inst) -> tuple[bytes, str, str]:
+    """The new definition, its name in the report and the file its errors name: an uploaded file, or
+    the YAML editor's text (not saved: /_admin/designer/<app>/yaml posts what it shows, so a change
+    is simulated before it goes live; its lines are the live file's)."""
     sent = request.files.get("definition")
     if sent is not None and sent.filename:
-        return sent.read(MAX_DEFINITION + 1), sent.filename
-    text = request.form.get("definition_text", "")
-    return text.encode("utf-8"), os.path.basename(inst.app.source) + FROM_EDITOR
+        return sent.read(MAX_DEFINITION + 1), sent.filename, sent.filename
+    file = os.path.basename(inst.app.source)
+    return request.form.get("definition_text", "").encode("utf-8"), file + FROM_EDITOR, file
 
 
-def _compile_beside(source: str, data: bytes, name: str):
+def _compile_beside(source: str, data: bytes, file: str):
     """Compile the sent definition from beside the live one, so its includes resolve as the live one's;
-    its errors name it as sent (`name`), not the temporary copy."""
+    its errors name it as sent (`file`), not the temporary copy."""
     folder = os.path.dirname(os.path.abspath(source))
     fd, path = tempfile.mkstemp(prefix=".simulate-", suffix=".yaml", dir=folder)
     try:
@@ -158,8 +159,7 @@ def _compile_beside(source: str, data: bytes, name: str):
             fh.write(data)
         return compile_app(path)
     except BuildFailed as exc:
-        raise SimulationError("\n".join(error_place(e, path, name.replace(FROM_EDITOR, ""))["text"]
-                                         for e in exc.errors)) from None
+        raise SimulationError("\n".join(error_place(e, path, file)["text"] for e in exc.errors)) from None
     finally:
         os.unlink(path)
 
